@@ -1,0 +1,57 @@
+import { HumanDuration } from '@backstage/types';
+
+export interface Config {
+  auth?: {
+    providers?: {
+      /** Bitbucket Cloud sign-in, from @bitbucket-signin/plugin-auth-backend-module-bitbucket-provider */
+      bitbucket?: {
+        [authEnv: string]: {
+          /** The OAuth consumer's Key (Workspace settings > OAuth consumers) */
+          clientId: string;
+          /**
+           * The OAuth consumer's Secret
+           * @visibility secret
+           */
+          clientSecret: string;
+          /** Defaults to `<backend base URL>/api/auth/bitbucket/handler/frame`; must start with the consumer's callback URL */
+          callbackUrl?: string;
+          /** Scopes recorded in addition to `account` and `email`; Bitbucket grants what the consumer's permissions allow */
+          additionalScopes?: string | string[];
+          /** How long a Backstage session lasts before the user signs in again */
+          sessionDuration?: HumanDuration | string;
+          /** Deadline for each call to Bitbucket Cloud: milliseconds, or a duration such as '10s'. Default 10 seconds */
+          timeout?: number | HumanDuration | string;
+          /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/authorize */
+          authorizationUrl?: string;
+          /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/access_token */
+          tokenUrl?: string;
+          /** For tests and the local simulator only. Default https://api.bitbucket.org/2.0 */
+          apiBaseUrl?: string;
+          signIn?: {
+            /** Tried in order; a resolver that finds no User passes to the next */
+            resolvers: Array<
+              | {
+                  resolver: 'emailMatchingUserEntityProfileEmail';
+                  allowedDomains?: string[];
+                  dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
+                }
+              | {
+                  resolver: 'emailLocalPartMatchingUserEntityName';
+                  allowedDomains?: string[];
+                  dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
+                }
+              | {
+                  resolver: 'userIdMatchingUserEntityAnnotation';
+                  dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
+                }
+              | {
+                  resolver: 'usernameMatchingUserEntityAnnotation';
+                  dangerouslyAllowSignInWithoutUserInCatalog?: boolean;
+                }
+            >;
+          };
+        };
+      };
+    };
+  };
+}

@@ -1,0 +1,209 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { bitbucketApiRefused, bitbucketUnavailable } from './errors';
+import {
+  BitbucketEmailResponse,
+  BitbucketUserResponse,
+  toBitbucketIdentity,
+} from './identity';
+import { BitbucketIdentity } from './types';
+
+/** Enough for any real account; bounds the work a hostile or broken `next` chain can cause */
+const MAX_PAGES = 20;
+
+interface Page<T> {
+  values?: T[];
+  next?: string;
+}
+
+/**
+ * All REST calls this module makes to api.bitbucket.org, each bounded by the
+ * configured timeout, with failures turned into errors an admin can act on.
+ */
+export class BitbucketClient {
+  readonly #apiBaseUrl: string;
+  readonly #timeoutMs: number;
+  readonly #logger?: LoggerService;
+
+  constructor(options: {
+    apiBaseUrl: string;
+    timeoutMs: number;
+    logger?: LoggerService;
+  }) {
+    this.#apiBaseUrl = options.apiBaseUrl;
+    this.#timeoutMs = options.timeoutMs;
+    this.#logger = options.logger;
+  }
+
+  /**
+   * The user and their emails are requested at the same time, so a sign-in
+   * waits for one round trip to Bitbucket instead of two.
+   */
+  async fetchIdentity(accessToken: string): Promise<BitbucketIdentity> {
+    const abandon = new AbortController();
+    const signal = AbortSignal.any([
+      abandon.signal,
+      AbortSignal.timeout(this.#timeoutMs),
+    ]);
+    try {
+      const [user, emails] = await Promise.all([
+        this.#get<BitbucketUserResponse>('/user', accessToken, signal),
+        this.#getAllPages<BitbucketEmailResponse>(
+          '/user/emails?pagelen=100',
+          accessToken,
+          signal,
+        ),
+      ]);
+      if (typeof user?.uuid !== 'string') {
+        throw this.#unavailable('/user', 'answered without a user uuid');
+      }
+      return toBitbucketIdentity(user, emails);
+    } finally {
+      // stops the sibling request as soon as one of them has failed
+      abandon.abort();
+    }
+  }
+
+  async #getAllPages<T>(
+    pathAndQuery: string,
+    accessToken: string,
+    signal: AbortSignal,
+  ): Promise<T[]> {
+    const values: T[] = [];
+    let url: string | undefined = `${this.#apiBaseUrl}${pathAndQuery}`;
+    for (let page = 0; url && page < MAX_PAGES; page++) {
+      const body: Page<T> = await this.#get<Page<T>>(url, accessToken, signal);
+      values.push(...(body.values ?? []));
+      url = body.next;
+    }
+    return values;
+  }
+
+  async #get<T>(
+    pathOrUrl: string,
+    accessToken: string,
+    signal: AbortSignal,
+  ): Promise<T> {
+    const url = pathOrUrl.startsWith('/')
+      ? `${this.#apiBaseUrl}${pathOrUrl}`
+      : pathOrUrl;
+    const endpoint = this.#endpointOf(url);
+    const request = `GET ${new URL(url).pathname}`;
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/json',
+        },
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (signal.aborted && !isTimeout(signal.reason)) {
+        throw error; // a sibling request failed first; its error is the one reported
+      }
+      throw this.#unavailable(
+        endpoint,
+        isTimeout(signal.reason)
+          ? `did not answer within ${this.#timeoutMs} ms (auth.providers.bitbucket.<environment>.timeout)`
+          : `could not be reached (${describeNetworkError(error)})`,
+        request,
+      );
+    }
+
+    if (response.status === 401 || response.status === 403) {
+      this.#logger?.warn(`Bitbucket Cloud refused ${request}`, {
+        status: response.status,
+        path: new URL(url).pathname,
+      });
+      throw bitbucketApiRefused({
+        request,
+        endpoint,
+        status: response.status,
+        bitbucketMessage: readBitbucketErrorMessage(text),
+      });
+    }
+    if (response.status === 429) {
+      const retryAfter = response.headers.get('retry-after');
+      throw this.#unavailable(
+        endpoint,
+        `is rate limited (HTTP 429${
+          retryAfter ? `, retry after ${retryAfter} s` : ''
+        })`,
+        request,
+        response.status,
+      );
+    }
+    if (!response.ok) {
+      throw this.#unavailable(
+        endpoint,
+        `answered HTTP ${response.status}`,
+        request,
+        response.status,
+      );
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw this.#unavailable(
+        endpoint,
+        'answered with a body that is not valid JSON',
+        request,
+        response.status,
+      );
+    }
+  }
+
+  /** Which API endpoint a URL is, relative to the base; refuses links that leave the API */
+  #endpointOf(url: string): string {
+    if (!url.startsWith(`${this.#apiBaseUrl}/`)) {
+      // a `next` link elsewhere would carry the user's token to another host
+      throw bitbucketUnavailable(
+        'GET (pagination)',
+        `returned a link outside ${this.#apiBaseUrl}, which was not followed`,
+      );
+    }
+    return new URL(url).pathname.slice(new URL(this.#apiBaseUrl).pathname.length);
+  }
+
+  #unavailable(
+    endpoint: string,
+    reason: string,
+    request = `GET ${new URL(this.#apiBaseUrl).pathname}${endpoint}`,
+    status?: number,
+  ) {
+    this.#logger?.warn(`Bitbucket Cloud failed: ${request} ${reason}`, {
+      path: new URL(`${this.#apiBaseUrl}${endpoint}`).pathname,
+      ...(status ? { status } : {}),
+    });
+    return bitbucketUnavailable(request, reason);
+  }
+}
+
+function isTimeout(reason: unknown): boolean {
+  return (reason as Error | undefined)?.name === 'TimeoutError';
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })
+    ?.cause;
+  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+}
+
+function readBitbucketErrorMessage(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text);
+    const message = body?.error?.message;
+    const required = body?.error?.detail?.required;
+    if (typeof message !== 'string') {
+      return undefined;
+    }
+    return Array.isArray(required)
+      ? `${message} Required scopes: ${required.join(', ')}`
+      : message;
+  } catch {
+    return undefined;
+  }
+}

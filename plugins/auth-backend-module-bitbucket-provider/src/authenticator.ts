@@ -1,0 +1,99 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  createOAuthAuthenticator,
+  OAuthSession,
+  PassportOAuthAuthenticatorHelper,
+} from '@backstage/plugin-auth-node';
+import { BitbucketClient } from './BitbucketClient';
+import { readBitbucketProviderConfig } from './config';
+import {
+  BitbucketGrant,
+  createBitbucketStrategy,
+  exchangeAuthorizationCode,
+  refreshWithToken,
+} from './strategy';
+import { BitbucketIdentity } from './types';
+
+/**
+ * Creates the Bitbucket Cloud OAuth authenticator, for use with
+ * `createOAuthProviderFactory` from `@backstage/plugin-auth-node`.
+ * Bitbucket failures are logged through `logger` with method, path and status.
+ *
+ * @public
+ */
+export function createBitbucketAuthenticator(options: {
+  logger?: LoggerService;
+} = {}) {
+  const { logger } = options;
+  return createOAuthAuthenticator({
+    defaultProfileTransform: async ({
+      fullProfile,
+    }: {
+      fullProfile: BitbucketIdentity;
+    }) => ({
+      profile: {
+        email: fullProfile.email,
+        displayName: fullProfile.displayName,
+        picture: fullProfile.avatarUrl,
+      },
+    }),
+    scopes: {
+      persist: true,
+      required: ['account', 'email'],
+    },
+    initialize({ callbackUrl, config }) {
+      const providerConfig = readBitbucketProviderConfig(config);
+      const client = new BitbucketClient({
+        apiBaseUrl: providerConfig.apiBaseUrl,
+        timeoutMs: providerConfig.timeoutMs,
+        logger,
+      });
+      const strategy = createBitbucketStrategy({
+        config: providerConfig,
+        callbackUrl,
+        client,
+        logger,
+      });
+      return {
+        client,
+        strategy,
+        helper: PassportOAuthAuthenticatorHelper.from(strategy as never),
+      };
+    },
+    async start(input, { helper }) {
+      // Bitbucket grants the consumer's ticked permissions whatever is asked
+      // for, and understands no other authorize parameters.
+      return helper.start({ ...input, scope: '' }, {});
+    },
+    async authenticate(input, { strategy }) {
+      return toResult(await exchangeAuthorizationCode(input.req, strategy));
+    },
+    async refresh(input, { strategy, client }) {
+      const grant = await refreshWithToken(strategy, client, input.refreshToken);
+      // Bitbucket may not rotate the refresh token; the old one stays valid then
+      return toResult({
+        ...grant,
+        refreshToken: grant.refreshToken ?? input.refreshToken,
+      });
+    },
+  });
+}
+
+function toResult(grant: BitbucketGrant): {
+  fullProfile: BitbucketIdentity;
+  session: OAuthSession;
+} {
+  const { params } = grant;
+  return {
+    fullProfile: grant.fullProfile,
+    session: {
+      accessToken: grant.accessToken,
+      tokenType: typeof params.token_type === 'string' ? params.token_type : 'bearer',
+      // Bitbucket says `scopes`, the OAuth spec says `scope`
+      scope: String(params.scopes ?? params.scope ?? ''),
+      expiresInSeconds:
+        typeof params.expires_in === 'number' ? params.expires_in : undefined,
+      refreshToken: grant.refreshToken,
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
+
+/** Where Bitbucket Cloud lives; overridable so tests and the local simulator never need the internet. */
+export const BITBUCKET_AUTHORIZATION_URL =
+  'https://bitbucket.org/site/oauth2/authorize';
+export const BITBUCKET_TOKEN_URL =
+  'https://bitbucket.org/site/oauth2/access_token';
+export const BITBUCKET_API_BASE_URL = 'https://api.bitbucket.org/2.0';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface BitbucketProviderConfig {
+  clientId: string;
+  clientSecret: string;
+  authorizationUrl: string;
+  tokenUrl: string;
+  apiBaseUrl: string;
+  timeoutMs: number;
+}
+
+/** Reads one environment's provider config, e.g. `auth.providers.bitbucket.development`. */
+export function readBitbucketProviderConfig(
+  config: Config,
+): BitbucketProviderConfig {
+  return {
+    // getString names the full config path when the value is missing
+    clientId: config.getString('clientId'),
+    clientSecret: config.getString('clientSecret'),
+    authorizationUrl:
+      config.getOptionalString('authorizationUrl') ??
+      BITBUCKET_AUTHORIZATION_URL,
+    tokenUrl: config.getOptionalString('tokenUrl') ?? BITBUCKET_TOKEN_URL,
+    apiBaseUrl: (
+      config.getOptionalString('apiBaseUrl') ?? BITBUCKET_API_BASE_URL
+    ).replace(/\/+$/, ''),
+    timeoutMs: readTimeoutMs(config),
+  };
+}
+
+function readTimeoutMs(config: Config): number {
+  if (!config.has('timeout')) {
+    return DEFAULT_TIMEOUT_MS;
+  }
+  const value = config.getOptional('timeout');
+  const ms =
+    typeof value === 'number'
+      ? value
+      : durationToMilliseconds(readDurationFromConfig(config, { key: 'timeout' }));
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new Error(
+      `Invalid timeout ${JSON.stringify(value)}: auth.providers.bitbucket.<environment>.timeout must be a positive number of milliseconds or a duration such as '10s'`,
+    );
+  }
+  return ms;
+}

@@ -1,0 +1,45 @@
+import { BitbucketIdentity } from './types';
+
+/** `GET /2.0/user`, the fields this module reads */
+export interface BitbucketUserResponse {
+  uuid: string;
+  account_id?: string;
+  username?: string;
+  nickname?: string;
+  display_name?: string;
+  links?: { avatar?: { href?: string } };
+}
+
+/** One entry of `GET /2.0/user/emails` */
+export interface BitbucketEmailResponse {
+  email: string;
+  is_primary?: boolean;
+  is_confirmed?: boolean;
+}
+
+/**
+ * Combines the user and their email list into the identity used for sign-in.
+ * Unconfirmed addresses are dropped here, so nothing downstream can match on them.
+ */
+export function toBitbucketIdentity(
+  user: BitbucketUserResponse,
+  emails: BitbucketEmailResponse[],
+): BitbucketIdentity {
+  const confirmed = emails.filter(e => e.is_confirmed === true && e.email);
+  const primary = confirmed.find(e => e.is_primary === true);
+  const ordered = primary
+    ? [primary, ...confirmed.filter(e => e !== primary)]
+    : confirmed;
+  const confirmedEmails = ordered.map(e => e.email);
+  const username = user.username ?? user.nickname ?? user.uuid;
+  return {
+    uuid: user.uuid,
+    accountId: user.account_id ?? '',
+    username,
+    nickname: user.nickname,
+    displayName: user.display_name || user.nickname || username,
+    avatarUrl: user.links?.avatar?.href,
+    email: confirmedEmails[0],
+    confirmedEmails,
+  };
+}

@@ -1,0 +1,183 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  AuthResolverCatalogUserQuery,
+  AuthResolverContext,
+  createSignInResolverFactory,
+  OAuthAuthenticatorResult,
+  SignInInfo,
+} from '@backstage/plugin-auth-node';
+import { z } from 'zod/v3';
+import { BitbucketIdentity } from './types';
+
+/** @public */
+export const BITBUCKET_USER_ID_ANNOTATION = 'bitbucket.org/user-id';
+/** @public */
+export const BITBUCKET_USERNAME_ANNOTATION = 'bitbucket.org/username';
+
+/** What every Bitbucket sign-in resolver receives @public */
+export type BitbucketSignInInfo = SignInInfo<
+  OAuthAuthenticatorResult<BitbucketIdentity>
+>;
+
+const emailResolverOptions = z
+  .object({
+    allowedDomains: z.array(z.string()).optional(),
+    dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
+  })
+  .optional();
+
+const annotationResolverOptions = z
+  .object({
+    dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
+  })
+  .optional();
+
+/**
+ * Sign-in resolvers for Bitbucket Cloud, configured by name under
+ * `auth.providers.bitbucket.<environment>.signIn.resolvers`. Each one that
+ * finds no user throws `NotFoundError` saying what it looked for, so the next
+ * configured resolver gets its turn.
+ *
+ * @public
+ */
+export namespace bitbucketSignInResolvers {
+  /** The confirmed identity email against `spec.profile.email` */
+  export const emailMatchingUserEntityProfileEmail =
+    createSignInResolverFactory({
+      optionsSchema: emailResolverOptions,
+      create(options = {}) {
+        return async (info: BitbucketSignInInfo, ctx) => {
+          const email = confirmedEmailIn(info, options.allowedDomains);
+          return signIn(
+            ctx,
+            { filter: { 'spec.profile.email': email } },
+            `spec.profile.email=${email}`,
+            options.dangerouslyAllowSignInWithoutUserInCatalog &&
+              email.split('@')[0],
+          );
+        };
+      },
+    });
+
+  /** The local part of the confirmed identity email against the User entity name */
+  export const emailLocalPartMatchingUserEntityName =
+    createSignInResolverFactory({
+      optionsSchema: emailResolverOptions,
+      create(options = {}) {
+        return async (info: BitbucketSignInInfo, ctx) => {
+          const email = confirmedEmailIn(info, options.allowedDomains);
+          const localPart = email.split('@')[0];
+          return signIn(
+            ctx,
+            { entityRef: { name: localPart } },
+            `name ${localPart}`,
+            options.dangerouslyAllowSignInWithoutUserInCatalog && localPart,
+          );
+        };
+      },
+    });
+
+  /** The Bitbucket uuid against annotation `bitbucket.org/user-id`, with or without braces */
+  export const userIdMatchingUserEntityAnnotation =
+    createSignInResolverFactory({
+      optionsSchema: annotationResolverOptions,
+      create(options = {}) {
+        return async (info: BitbucketSignInInfo, ctx) => {
+          const { uuid } = info.result.fullProfile;
+          const bare = uuid.replace(/^\{|\}$/g, '');
+          return signIn(
+            ctx,
+            {
+              filter: {
+                [`metadata.annotations.${BITBUCKET_USER_ID_ANNOTATION}`]: [
+                  `{${bare}}`,
+                  bare,
+                ],
+              },
+            },
+            `annotation ${BITBUCKET_USER_ID_ANNOTATION}=${uuid}`,
+            options.dangerouslyAllowSignInWithoutUserInCatalog && bare,
+          );
+        };
+      },
+    });
+
+  /** The Bitbucket username against annotation `bitbucket.org/username` */
+  export const usernameMatchingUserEntityAnnotation =
+    createSignInResolverFactory({
+      optionsSchema: annotationResolverOptions,
+      create(options = {}) {
+        return async (info: BitbucketSignInInfo, ctx) => {
+          const { username } = info.result.fullProfile;
+          return signIn(
+            ctx,
+            {
+              filter: {
+                [`metadata.annotations.${BITBUCKET_USERNAME_ANNOTATION}`]:
+                  username,
+              },
+            },
+            `annotation ${BITBUCKET_USERNAME_ANNOTATION}=${username}`,
+            options.dangerouslyAllowSignInWithoutUserInCatalog && username,
+          );
+        };
+      },
+    });
+}
+
+/** Only a confirmed address reaches a resolver; the profile holds no other */
+function confirmedEmailIn(
+  info: BitbucketSignInInfo,
+  allowedDomains: string[] | undefined,
+): string {
+  const { email, username } = info.result.fullProfile;
+  if (!email) {
+    throw new NotFoundError(
+      `Bitbucket user ${username} has no confirmed email address`,
+    );
+  }
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  if (
+    allowedDomains &&
+    !allowedDomains.some(allowed => allowed.toLowerCase() === domain)
+  ) {
+    throw new NotFoundError(
+      `email domain ${domain} of Bitbucket user ${username} is not in allowedDomains`,
+    );
+  }
+  return email;
+}
+
+async function signIn(
+  ctx: AuthResolverContext,
+  query: AuthResolverCatalogUserQuery,
+  lookedFor: string,
+  fallbackName: string | false | undefined,
+) {
+  try {
+    return await ctx.signInWithCatalogUser(
+      query,
+      fallbackName
+        ? { dangerousEntityRefFallback: { entityRef: { name: toEntityName(fallbackName) } } }
+        : undefined,
+    );
+  } catch (error) {
+    if ((error as Error)?.name === 'NotFoundError') {
+      throw new NotFoundError(`no User entity with ${lookedFor}`);
+    }
+    if ((error as Error)?.name === 'ConflictError') {
+      throw new ConflictError(
+        `more than one User entity has ${lookedFor}, so the user cannot be told apart; make it unique in the catalog`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at both ends */
+export function toEntityName(value: string): string {
+  return value
+    .replace(/[^a-zA-Z0-9._-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
+}

@@ -1,0 +1,77 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { NotFoundError } from '@backstage/errors';
+import {
+  OAuthAuthenticatorResult,
+  SignInResolver,
+} from '@backstage/plugin-auth-node';
+import { bitbucketSignInResolvers } from './resolvers';
+import { BitbucketIdentity } from './types';
+
+type BitbucketSignInResolver = SignInResolver<
+  OAuthAuthenticatorResult<BitbucketIdentity>
+>;
+
+/**
+ * Builds the resolver chain configured under `signIn.resolvers`. Unlike the
+ * generic chain in plugin-auth-node, a sign-in that no resolver completes
+ * says, in the error and once in the log, which values were looked for.
+ */
+export function readBitbucketSignInResolver(options: {
+  config: Config;
+  logger: LoggerService;
+}): BitbucketSignInResolver | undefined {
+  const { config, logger } = options;
+  const resolvers = (config.getOptionalConfigArray('signIn.resolvers') ?? []).map(
+    resolverConfig => {
+      const name = resolverConfig.getString('resolver');
+      if (!Object.hasOwn(bitbucketSignInResolvers, name)) {
+        throw new Error(
+          `Sign-in resolver '${name}' is not available for Bitbucket; use one of ${Object.keys(
+            bitbucketSignInResolvers,
+          ).join(', ')}`,
+        );
+      }
+      const { resolver: _name, ...resolverOptions } = resolverConfig.get<
+        Record<string, unknown>
+      >();
+      if (
+        name === 'emailLocalPartMatchingUserEntityName' &&
+        !resolverOptions.allowedDomains
+      ) {
+        logger.warn(
+          'emailLocalPartMatchingUserEntityName without allowedDomains signs in anyone whose confirmed email local part equals a User name, at any domain; set allowedDomains',
+        );
+      }
+      const factory =
+        bitbucketSignInResolvers[name as keyof typeof bitbucketSignInResolvers];
+      return factory(
+        Object.keys(resolverOptions).length > 0 ? resolverOptions : undefined,
+      ) as BitbucketSignInResolver;
+    },
+  );
+  if (resolvers.length === 0) {
+    return undefined;
+  }
+
+  return async (info, ctx) => {
+    const misses: string[] = [];
+    for (const resolver of resolvers) {
+      try {
+        return await resolver(info, ctx);
+      } catch (error) {
+        if ((error as Error)?.name !== 'NotFoundError') {
+          throw error;
+        }
+        misses.push((error as Error).message);
+      }
+    }
+    const { username, uuid } = info.result.fullProfile;
+    logger.info(
+      `Bitbucket user ${username} ${uuid} could not be signed in: ${misses.join('; ')}`,
+    );
+    throw new NotFoundError(
+      `Bitbucket user ${username} matches no User entity in the catalog: ${misses.join('; ')}`,
+    );
+  };
+}

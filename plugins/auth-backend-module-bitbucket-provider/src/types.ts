@@ -1,0 +1,22 @@
+/**
+ * The Bitbucket Cloud identity behind a sign-in, as fetched by this module.
+ * Only confirmed email addresses ever appear here: Bitbucket lets anyone add
+ * any address to their account without proving they own it.
+ *
+ * @public
+ */
+export interface BitbucketIdentity {
+  /** Bitbucket's stable user id, with its curly braces, e.g. `{5c1f...}` */
+  uuid: string;
+  /** Atlassian account id, e.g. `557058:...` */
+  accountId: string;
+  /** Bitbucket username; the user can change it, prefer `uuid` for identity */
+  username: string;
+  nickname?: string;
+  displayName: string;
+  avatarUrl?: string;
+  /** The identity email: the primary address if confirmed, else the first confirmed one */
+  email?: string;
+  /** Every confirmed address of the account, primary first */
+  confirmedEmails: string[];
+}
