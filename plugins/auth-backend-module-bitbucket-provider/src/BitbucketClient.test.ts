@@ -21,7 +21,12 @@ const user = {
 };
 
 function email(address: string, isPrimary: boolean, isConfirmed: boolean) {
-  return { type: 'email', email: address, is_primary: isPrimary, is_confirmed: isConfirmed };
+  return {
+    type: 'email',
+    email: address,
+    is_primary: isPrimary,
+    is_confirmed: isConfirmed,
+  };
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown) {
@@ -107,8 +112,12 @@ describe('BitbucketClient', () => {
       confirmedEmails: ['alice@example.com'],
     });
     expect(requests).toHaveLength(2);
-    expect(requests.every(r => r.endsWith(`Bearer ${ACCESS_TOKEN}`))).toBe(true);
-    expect(requests.some(r => r.includes('/2.0/user/emails?pagelen=100'))).toBe(true);
+    expect(requests.every(r => r.endsWith(`Bearer ${ACCESS_TOKEN}`))).toBe(
+      true,
+    );
+    expect(requests.some(r => r.includes('/2.0/user/emails?pagelen=100'))).toBe(
+      true,
+    );
   });
 
   it('follows next links through every page of emails', async () => {
@@ -119,13 +128,18 @@ describe('BitbucketClient', () => {
     ]);
     const identity = await client().fetchIdentity(ACCESS_TOKEN);
     expect(identity.email).toBe('alice@example.com');
-    expect(identity.confirmedEmails).toEqual(['alice@example.com', 'a2@example.com']);
+    expect(identity.confirmedEmails).toEqual([
+      'alice@example.com',
+      'a2@example.com',
+    ]);
     expect(requests.filter(r => r.includes('/user/emails'))).toHaveLength(3);
   });
 
   it('stops following next links after 20 pages', async () => {
     handler = answer(
-      Array.from({ length: 30 }, (_, i) => [email(`a${i}@example.com`, i === 0, true)]),
+      Array.from({ length: 30 }, (_, i) => [
+        email(`a${i}@example.com`, i === 0, true),
+      ]),
     );
     const identity = await client().fetchIdentity(ACCESS_TOKEN);
     expect(identity.confirmedEmails).toHaveLength(20);
@@ -174,8 +188,12 @@ describe('BitbucketClient', () => {
     const error = await rejectionOf(client(300).fetchIdentity(ACCESS_TOKEN));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(error.name).toBe('ServiceUnavailableError');
-    expect(error.message).toMatch(/Bitbucket Cloud failed: GET \/2\.0\/user(\/emails)? did not answer within 300 ms/);
-    expect(error.message).toContain('auth.providers.bitbucket.<environment>.timeout');
+    expect(error.message).toMatch(
+      /Bitbucket Cloud failed: GET \/2\.0\/user(\/emails)? did not answer within 300 ms/,
+    );
+    expect(error.message).toContain(
+      'auth.providers.bitbucket.<environment>.timeout',
+    );
     expect(logger.warn).toHaveBeenCalled();
   });
 
@@ -184,50 +202,84 @@ describe('BitbucketClient', () => {
     [401, '/2.0/user/emails', 'NotAllowedError', /"Email" permission/],
     [403, '/2.0/user', 'NotAllowedError', /"Account: Read" permission/],
     [401, '/2.0/user', 'AuthenticationError', /access token was not accepted/],
-  ])('maps HTTP %s on %s to %s naming what to fix', async (status, path, name, text) => {
-    const inner = answer([[email('alice@example.com', true, true)]]);
-    handler = (req, res) => {
-      if (new URL(req.url!, 'http://x').pathname === path) {
-        json(res, status, {
-          type: 'error',
-          error: {
-            message: 'Your credentials lack one or more required privilege scopes.',
-            detail: { required: ['email'], granted: ['account'] },
-          },
-        });
-      } else {
-        inner(req, res);
-      }
-    };
-    const error = await rejectionOf(client().fetchIdentity(ACCESS_TOKEN));
-    expect(error.name).toBe(name);
-    expect(error.message).toMatch(text);
-    expect(error.message).toContain(`GET ${path} (HTTP ${status}`);
-    expect(error.message).not.toContain(ACCESS_TOKEN);
-  });
+  ])(
+    'maps HTTP %s on %s to %s naming what to fix',
+    async (status, path, name, text) => {
+      const inner = answer([[email('alice@example.com', true, true)]]);
+      handler = (req, res) => {
+        if (new URL(req.url!, 'http://x').pathname === path) {
+          json(res, status, {
+            type: 'error',
+            error: {
+              message:
+                'Your credentials lack one or more required privilege scopes.',
+              detail: { required: ['email'], granted: ['account'] },
+            },
+          });
+        } else {
+          inner(req, res);
+        }
+      };
+      const error = await rejectionOf(client().fetchIdentity(ACCESS_TOKEN));
+      expect(error.name).toBe(name);
+      expect(error.message).toMatch(text);
+      expect(error.message).toContain(`GET ${path} (HTTP ${status}`);
+      expect(error.message).not.toContain(ACCESS_TOKEN);
+    },
+  );
 
   it.each([
-    ['5xx', (res: http.ServerResponse) => json(res, 503, { type: 'error', error: { message: 'down' } }), /answered HTTP 503/],
-    ['429', (res: http.ServerResponse) => { res.writeHead(429, { 'retry-after': '30' }); res.end(); }, /rate limited \(HTTP 429, retry after 30 s\)/],
-    ['malformed JSON', (res: http.ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"uuid": "{5c1f'); }, /not valid JSON/],
-    ['a connection reset', (res: http.ServerResponse) => res.socket!.destroy(), /could not be reached/],
-  ])('reports %s as Bitbucket Cloud failing, with method and path, and logs it', async (_, fail, text) => {
-    handler = (req, res) => {
-      if (req.url!.startsWith('/2.0/user/emails')) {
-        fail(res);
-      } else {
-        json(res, 200, user);
-      }
-    };
-    const error = await rejectionOf(client().fetchIdentity(ACCESS_TOKEN));
-    expect(error.name).toBe('ServiceUnavailableError');
-    expect(error.message).toMatch(/^Bitbucket Cloud failed: GET \/2\.0\/user\/emails/);
-    expect(error.message).toMatch(text);
-    expect(error.message).not.toContain(ACCESS_TOKEN);
-    expect(logger.warn).toHaveBeenCalledWith(
-      expect.stringContaining('GET /2.0/user/emails'),
-      expect.objectContaining({ path: '/2.0/user/emails' }),
-    );
-    expect(JSON.stringify(logger.warn.mock.calls)).not.toContain(ACCESS_TOKEN);
-  });
+    [
+      '5xx',
+      (res: http.ServerResponse) =>
+        json(res, 503, { type: 'error', error: { message: 'down' } }),
+      /answered HTTP 503/,
+    ],
+    [
+      '429',
+      (res: http.ServerResponse) => {
+        res.writeHead(429, { 'retry-after': '30' });
+        res.end();
+      },
+      /rate limited \(HTTP 429, retry after 30 s\)/,
+    ],
+    [
+      'malformed JSON',
+      (res: http.ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"uuid": "{5c1f');
+      },
+      /not valid JSON/,
+    ],
+    [
+      'a connection reset',
+      (res: http.ServerResponse) => res.socket!.destroy(),
+      /could not be reached/,
+    ],
+  ])(
+    'reports %s as Bitbucket Cloud failing, with method and path, and logs it',
+    async (_, fail, text) => {
+      handler = (req, res) => {
+        if (req.url!.startsWith('/2.0/user/emails')) {
+          fail(res);
+        } else {
+          json(res, 200, user);
+        }
+      };
+      const error = await rejectionOf(client().fetchIdentity(ACCESS_TOKEN));
+      expect(error.name).toBe('ServiceUnavailableError');
+      expect(error.message).toMatch(
+        /^Bitbucket Cloud failed: GET \/2\.0\/user\/emails/,
+      );
+      expect(error.message).toMatch(text);
+      expect(error.message).not.toContain(ACCESS_TOKEN);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining('GET /2.0/user/emails'),
+        expect.objectContaining({ path: '/2.0/user/emails' }),
+      );
+      expect(JSON.stringify(logger.warn.mock.calls)).not.toContain(
+        ACCESS_TOKEN,
+      );
+    },
+  );
 });

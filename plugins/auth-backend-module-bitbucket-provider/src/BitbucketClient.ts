@@ -107,7 +107,9 @@ export class BitbucketClient {
       throw this.#unavailable(
         endpoint,
         isTimeout(signal.reason)
-          ? `did not answer within ${this.#timeoutMs} ms (auth.providers.bitbucket.<environment>.timeout)`
+          ? `did not answer within ${
+              this.#timeoutMs
+            } ms (auth.providers.bitbucket.<environment>.timeout)`
           : `could not be reached (${describeNetworkError(error)})`,
         request,
       );
@@ -165,7 +167,9 @@ export class BitbucketClient {
         `returned a link outside ${this.#apiBaseUrl}, which was not followed`,
       );
     }
-    return new URL(url).pathname.slice(new URL(this.#apiBaseUrl).pathname.length);
+    return new URL(url).pathname.slice(
+      new URL(this.#apiBaseUrl).pathname.length,
+    );
   }
 
   #unavailable(
@@ -189,7 +193,12 @@ function isTimeout(reason: unknown): boolean {
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })
     ?.cause;
-  return cause?.code ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+  return (
+    cause?.code ??
+    cause?.message ??
+    (error as Error)?.message ??
+    'unknown error'
+  );
 }
 
 function readBitbucketErrorMessage(text: string): string | undefined {

@@ -21,9 +21,11 @@ import { BitbucketIdentity } from './types';
  *
  * @public
  */
-export function createBitbucketAuthenticator(options: {
-  logger?: LoggerService;
-} = {}) {
+export function createBitbucketAuthenticator(
+  options: {
+    logger?: LoggerService;
+  } = {},
+) {
   const { logger } = options;
   return createOAuthAuthenticator({
     defaultProfileTransform: async ({
@@ -69,7 +71,11 @@ export function createBitbucketAuthenticator(options: {
       return toResult(await exchangeAuthorizationCode(input.req, strategy));
     },
     async refresh(input, { strategy, client }) {
-      const grant = await refreshWithToken(strategy, client, input.refreshToken);
+      const grant = await refreshWithToken(
+        strategy,
+        client,
+        input.refreshToken,
+      );
       // Bitbucket may not rotate the refresh token; the old one stays valid then
       return toResult({
         ...grant,
@@ -88,7 +94,8 @@ function toResult(grant: BitbucketGrant): {
     fullProfile: grant.fullProfile,
     session: {
       accessToken: grant.accessToken,
-      tokenType: typeof params.token_type === 'string' ? params.token_type : 'bearer',
+      tokenType:
+        typeof params.token_type === 'string' ? params.token_type : 'bearer',
       // Bitbucket says `scopes`, the OAuth spec says `scope`
       scope: String(params.scopes ?? params.scope ?? ''),
       expiresInSeconds:

@@ -45,10 +45,14 @@ function readTimeoutMs(config: Config): number {
   const ms =
     typeof value === 'number'
       ? value
-      : durationToMilliseconds(readDurationFromConfig(config, { key: 'timeout' }));
+      : durationToMilliseconds(
+          readDurationFromConfig(config, { key: 'timeout' }),
+        );
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new Error(
-      `Invalid timeout ${JSON.stringify(value)}: auth.providers.bitbucket.<environment>.timeout must be a positive number of milliseconds or a duration such as '10s'`,
+      `Invalid timeout ${JSON.stringify(
+        value,
+      )}: auth.providers.bitbucket.<environment>.timeout must be a positive number of milliseconds or a duration such as '10s'`,
     );
   }
   return ms;

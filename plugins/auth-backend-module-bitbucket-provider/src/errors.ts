@@ -57,7 +57,9 @@ export function bitbucketTokenRefused(options: {
   description?: string;
 }): Error {
   const { grantType, status, error, description } = options;
-  const said = `${error ?? `HTTP ${status}`}${description ? `: ${description}` : ''}`;
+  const said = `${error ?? `HTTP ${status}`}${
+    description ? `: ${description}` : ''
+  }`;
   if (error === 'invalid_client' || status === 401) {
     return new NotAllowedError(
       `Bitbucket Cloud rejected the OAuth consumer credentials (${said}). Check auth.providers.bitbucket.<environment>.clientId (the consumer's Key) and clientSecret (its Secret)`,

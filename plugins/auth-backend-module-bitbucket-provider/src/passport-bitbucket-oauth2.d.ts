@@ -13,7 +13,11 @@ declare module 'passport-bitbucket-oauth2' {
     refreshToken: string | undefined,
     params: Record<string, unknown>,
     profile: unknown,
-    done: (error: Error | null | undefined, user?: unknown, info?: unknown) => void,
+    done: (
+      error: Error | null | undefined,
+      user?: unknown,
+      info?: unknown,
+    ) => void,
   ) => void;
 
   export class Strategy {

@@ -6,7 +6,7 @@ import {
   OAuthAuthenticatorResult,
   SignInInfo,
 } from '@backstage/plugin-auth-node';
-import { z } from 'zod/v3';
+import { z } from 'zod';
 import { BitbucketIdentity } from './types';
 
 /** @public */
@@ -78,8 +78,8 @@ export namespace bitbucketSignInResolvers {
     });
 
   /** The Bitbucket uuid against annotation `bitbucket.org/user-id`, with or without braces */
-  export const userIdMatchingUserEntityAnnotation =
-    createSignInResolverFactory({
+  export const userIdMatchingUserEntityAnnotation = createSignInResolverFactory(
+    {
       optionsSchema: annotationResolverOptions,
       create(options = {}) {
         return async (info: BitbucketSignInInfo, ctx) => {
@@ -100,7 +100,8 @@ export namespace bitbucketSignInResolvers {
           );
         };
       },
-    });
+    },
+  );
 
   /** The Bitbucket username against annotation `bitbucket.org/username` */
   export const usernameMatchingUserEntityAnnotation =
@@ -158,7 +159,11 @@ async function signIn(
     return await ctx.signInWithCatalogUser(
       query,
       fallbackName
-        ? { dangerousEntityRefFallback: { entityRef: { name: toEntityName(fallbackName) } } }
+        ? {
+            dangerousEntityRefFallback: {
+              entityRef: { name: toEntityName(fallbackName) },
+            },
+          }
         : undefined,
     );
   } catch (error) {

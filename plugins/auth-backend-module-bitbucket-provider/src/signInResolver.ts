@@ -22,34 +22,33 @@ export function readBitbucketSignInResolver(options: {
   logger: LoggerService;
 }): BitbucketSignInResolver | undefined {
   const { config, logger } = options;
-  const resolvers = (config.getOptionalConfigArray('signIn.resolvers') ?? []).map(
-    resolverConfig => {
-      const name = resolverConfig.getString('resolver');
-      if (!Object.hasOwn(bitbucketSignInResolvers, name)) {
-        throw new Error(
-          `Sign-in resolver '${name}' is not available for Bitbucket; use one of ${Object.keys(
-            bitbucketSignInResolvers,
-          ).join(', ')}`,
-        );
-      }
-      const { resolver: _name, ...resolverOptions } = resolverConfig.get<
-        Record<string, unknown>
-      >();
-      if (
-        name === 'emailLocalPartMatchingUserEntityName' &&
-        !resolverOptions.allowedDomains
-      ) {
-        logger.warn(
-          'emailLocalPartMatchingUserEntityName without allowedDomains signs in anyone whose confirmed email local part equals a User name, at any domain; set allowedDomains',
-        );
-      }
-      const factory =
-        bitbucketSignInResolvers[name as keyof typeof bitbucketSignInResolvers];
-      return factory(
-        Object.keys(resolverOptions).length > 0 ? resolverOptions : undefined,
-      ) as BitbucketSignInResolver;
-    },
-  );
+  const resolvers = (
+    config.getOptionalConfigArray('signIn.resolvers') ?? []
+  ).map(resolverConfig => {
+    const name = resolverConfig.getString('resolver');
+    if (!Object.hasOwn(bitbucketSignInResolvers, name)) {
+      throw new Error(
+        `Sign-in resolver '${name}' is not available for Bitbucket; use one of ${Object.keys(
+          bitbucketSignInResolvers,
+        ).join(', ')}`,
+      );
+    }
+    const { resolver: _name, ...resolverOptions } =
+      resolverConfig.get<Record<string, unknown>>();
+    if (
+      name === 'emailLocalPartMatchingUserEntityName' &&
+      !resolverOptions.allowedDomains
+    ) {
+      logger.warn(
+        'emailLocalPartMatchingUserEntityName without allowedDomains signs in anyone whose confirmed email local part equals a User name, at any domain; set allowedDomains',
+      );
+    }
+    const factory =
+      bitbucketSignInResolvers[name as keyof typeof bitbucketSignInResolvers];
+    return factory(
+      Object.keys(resolverOptions).length > 0 ? resolverOptions : undefined,
+    ) as BitbucketSignInResolver;
+  });
   if (resolvers.length === 0) {
     return undefined;
   }
@@ -68,10 +67,14 @@ export function readBitbucketSignInResolver(options: {
     }
     const { username, uuid } = info.result.fullProfile;
     logger.info(
-      `Bitbucket user ${username} ${uuid} could not be signed in: ${misses.join('; ')}`,
+      `Bitbucket user ${username} ${uuid} could not be signed in: ${misses.join(
+        '; ',
+      )}`,
     );
     throw new NotFoundError(
-      `Bitbucket user ${username} matches no User entity in the catalog: ${misses.join('; ')}`,
+      `Bitbucket user ${username} matches no User entity in the catalog: ${misses.join(
+        '; ',
+      )}`,
     );
   };
 }

@@ -91,22 +91,20 @@ export function refreshWithToken(
   client: BitbucketClient,
   refreshToken: string,
 ): Promise<BitbucketGrant> {
-  return new Promise<Omit<BitbucketGrant, 'fullProfile'>>(
-    (resolve, reject) => {
-      oauth2Of(strategy).getOAuthAccessToken(
-        refreshToken,
-        { grant_type: 'refresh_token' },
-        (error, accessToken, newRefreshToken, params) =>
-          error || !accessToken
-            ? reject(error)
-            : resolve({
-                accessToken,
-                refreshToken: newRefreshToken,
-                params: params ?? {},
-              }),
-      );
-    },
-  ).then(async grant => ({
+  return new Promise<Omit<BitbucketGrant, 'fullProfile'>>((resolve, reject) => {
+    oauth2Of(strategy).getOAuthAccessToken(
+      refreshToken,
+      { grant_type: 'refresh_token' },
+      (error, accessToken, newRefreshToken, params) =>
+        error || !accessToken
+          ? reject(error)
+          : resolve({
+              accessToken,
+              refreshToken: newRefreshToken,
+              params: params ?? {},
+            }),
+    );
+  }).then(async grant => ({
     ...grant,
     fullProfile: await client.fetchIdentity(grant.accessToken),
   }));

@@ -80,11 +80,19 @@ export function hardenTokenEndpoint(
     const request = `POST ${tokenPath} (${grantType})`;
     getToken(code, params, (error, accessToken, refreshToken, results) => {
       if (error) {
-        const { status, failure } = describeFailure(error, grantType, request, timeoutMs);
-        logger?.warn(`Bitbucket Cloud token request failed: ${failure.message}`, {
-          path: tokenPath,
-          ...(status ? { status } : {}),
-        });
+        const { status, failure } = describeFailure(
+          error,
+          grantType,
+          request,
+          timeoutMs,
+        );
+        logger?.warn(
+          `Bitbucket Cloud token request failed: ${failure.message}`,
+          {
+            path: tokenPath,
+            ...(status ? { status } : {}),
+          },
+        );
         callback(failure);
         return;
       }
@@ -148,7 +156,9 @@ function describeFailure(
   return {
     failure: bitbucketUnavailable(
       request,
-      `could not be reached (${code ?? (error as Error)?.message ?? 'unknown error'})`,
+      `could not be reached (${
+        code ?? (error as Error)?.message ?? 'unknown error'
+      })`,
     ),
   };
 }

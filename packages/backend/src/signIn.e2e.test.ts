@@ -1,0 +1,204 @@
+import {
+  BitbucketSimulator,
+  decodeBackstageToken,
+  refreshBackstageSession,
+  signInThroughBackstage,
+  startBitbucketSimulator,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+
+jest.setTimeout(120_000);
+
+const repoRoot = path.resolve(__dirname, '../../..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real packages/backend process, configured exactly as `yarn start` does
+ * with the simulator, only on free ports.
+ */
+describe('packages/backend signing in against the Bitbucket simulator', () => {
+  let simulator: BitbucketSimulator;
+  let backend: ChildProcess;
+  let backendUrl: string;
+  let output = '';
+  let configDir: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    backendUrl = `http://127.0.0.1:${port}`;
+    const callbackUrl = `http://localhost:${port}/api/auth/bitbucket/handler/frame`;
+    simulator = await startBitbucketSimulator({
+      consumers: [
+        {
+          key: 'simulator-client-id',
+          secret: 'simulator-client-secret',
+          callbackUrl,
+          scopes: ['account', 'email'],
+        },
+      ],
+    });
+    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-e2e-'));
+    const testConfig = path.join(configDir, 'app-config.test.yaml');
+    fs.writeFileSync(
+      testConfig,
+      JSON.stringify({
+        backend: {
+          baseUrl: `http://localhost:${port}`,
+          listen: { port, host: '127.0.0.1' },
+        },
+        auth: {
+          providers: {
+            bitbucket: {
+              development: {
+                authorizationUrl: simulator.authorizationUrl,
+                tokenUrl: simulator.tokenUrl,
+                apiBaseUrl: simulator.apiBaseUrl,
+              },
+            },
+          },
+        },
+      }),
+    );
+    backend = spawn(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        'src/index.ts',
+        '--config',
+        path.join(repoRoot, 'app-config.yaml'),
+        '--config',
+        path.join(repoRoot, 'app-config.simulator.yaml'),
+        '--config',
+        testConfig,
+      ],
+      {
+        cwd: path.resolve(__dirname, '..'),
+        env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    backend.stdout!.on('data', chunk => (output += chunk));
+    backend.stderr!.on('data', chunk => (output += chunk));
+
+    // Up once the catalog has read examples/org.yaml and alice can sign in
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        const attempt = await signInThroughBackstage({
+          backendUrl,
+          consent: url => simulator.approve(url, 'alice-bb'),
+        });
+        if (attempt.response?.backstageIdentity) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline || backend.exitCode !== null) {
+        throw new Error(`backend did not become ready:\n${output}`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+  });
+
+  afterAll(async () => {
+    if (backend && backend.exitCode === null) {
+      const exited = new Promise(resolve => backend.once('exit', resolve));
+      backend.kill('SIGTERM');
+      await exited;
+    }
+    await simulator?.stop();
+    fs.rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['alice-bb', 'user:default/alice', 'by confirmed email'],
+    ['bob-bb', 'user:default/bob', 'by his confirmed, non-primary email'],
+    ['dave-bb', 'user:default/dave', 'by user id annotation without braces'],
+    ['carol-bb', 'user:default/carol', 'by username annotation'],
+  ])('signs in %s as %s (%s)', async (username, entityRef) => {
+    const outcome = await signInThroughBackstage({
+      backendUrl,
+      consent: url => simulator.approve(url, username),
+    });
+    expect(outcome.error).toBeUndefined();
+    const token = outcome.response!.backstageIdentity!.token;
+    expect(decodeBackstageToken(token).sub).toBe(entityRef);
+
+    // the token is a real Backstage user token: the catalog accepts it
+    const me = await fetch(
+      `${backendUrl}/api/catalog/entities/by-name/${entityRef.replace(
+        /^user:default\//,
+        'user/default/',
+      )}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(me.status).toBe(200);
+  });
+
+  it('signs in mallory-bb as herself, never as the alice@example.com she claims unconfirmed', async () => {
+    const outcome = await signInThroughBackstage({
+      backendUrl,
+      consent: url => simulator.approve(url, 'mallory-bb'),
+    });
+    expect(
+      decodeBackstageToken(outcome.response!.backstageIdentity!.token).sub,
+    ).toBe('user:default/mallory');
+  });
+
+  it('refuses a Bitbucket user missing from the catalog, and logs what was tried once', async () => {
+    const outcome = await signInThroughBackstage({
+      backendUrl,
+      consent: url => simulator.approve(url, 'grace-bb'),
+    });
+    expect(outcome.response).toBeUndefined();
+    expect(outcome.error?.message).toContain(
+      'Bitbucket user grace-bb matches no User entity',
+    );
+    await new Promise(resolve => setTimeout(resolve, 200));
+    const logLines = output
+      .split('\n')
+      .filter(line =>
+        /Bitbucket user grace-bb \{[^}]+\} could not be signed in/.test(line),
+      );
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toContain('bitbucket.org/username=grace-bb');
+  });
+
+  it('refreshes a session through the refresh cookie', async () => {
+    const first = await signInThroughBackstage({
+      backendUrl,
+      consent: url => simulator.approve(url, 'alice-bb'),
+    });
+    const refreshed = await refreshBackstageSession({
+      backendUrl,
+      cookies: first.cookies,
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.backstageIdentity.identity.userEntityRef).toBe(
+      'user:default/alice',
+    );
+  });
+
+  it('never writes the client secret or a token to its log', async () => {
+    const outcome = await signInThroughBackstage({
+      backendUrl,
+      consent: url => simulator.approve(url, 'alice-bb'),
+    });
+    expect(output).not.toContain('simulator-client-secret');
+    expect(output).not.toContain(outcome.response!.providerInfo.accessToken);
+  });
+});

@@ -1,0 +1,389 @@
+import { paginate, parseWorkspaceQuery } from './api';
+import { demoConsumer } from './demoData';
+import { startBitbucketSimulator } from './server';
+import { getApi, signIn } from './testHelpers';
+import { BitbucketSimulator } from './types';
+
+interface ListBody<T = Record<string, unknown>> {
+  pagelen: number;
+  size: number;
+  page: number;
+  values: T[];
+  next?: string;
+}
+
+describe('paginate', () => {
+  const values = Array.from({ length: 25 }, (_, i) => i);
+  const self = 'http://127.0.0.1:1/2.0/user/emails';
+
+  it('defaults to pages of 10 and links the next page, keeping other parameters', () => {
+    const page = paginate(values, new URLSearchParams('q=x&pagelen=10'), self);
+    expect(page).toEqual({
+      pagelen: 10,
+      size: 25,
+      page: 1,
+      values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      next: `${self}?q=x&pagelen=10&page=2`,
+    });
+  });
+
+  it('has no next on the last page', () => {
+    const page = paginate(values, new URLSearchParams('page=3'), self);
+    expect(page.values).toEqual([20, 21, 22, 23, 24]);
+    expect(page).not.toHaveProperty('next');
+  });
+
+  it('clamps pagelen to 100 and ignores invalid numbers', () => {
+    expect(
+      paginate(values, new URLSearchParams('pagelen=500'), self).pagelen,
+    ).toBe(100);
+    expect(
+      paginate(values, new URLSearchParams('pagelen=abc'), self).pagelen,
+    ).toBe(10);
+    expect(paginate(values, new URLSearchParams('page=0'), self).page).toBe(1);
+  });
+
+  it('answers an empty page past the end', () => {
+    const page = paginate(values, new URLSearchParams('page=9'), self);
+    expect(page.values).toEqual([]);
+    expect(page.next).toBeUndefined();
+  });
+});
+
+describe('parseWorkspaceQuery', () => {
+  it('understands slug equality and IN lists', () => {
+    expect(parseWorkspaceQuery('workspace.slug="acme"')).toEqual(
+      new Set(['acme']),
+    );
+    expect(parseWorkspaceQuery(' workspace.slug = "acme" ')).toEqual(
+      new Set(['acme']),
+    );
+    expect(parseWorkspaceQuery('workspace.slug IN ("a", "b","c")')).toEqual(
+      new Set(['a', 'b', 'c']),
+    );
+    expect(parseWorkspaceQuery(null)).toBeUndefined();
+    expect(parseWorkspaceQuery('permission="owner"')).toBeNull();
+  });
+});
+
+describe('REST API /2.0', () => {
+  let sim: BitbucketSimulator;
+
+  beforeAll(async () => {
+    sim = await startBitbucketSimulator();
+  });
+
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('GET /2.0/user answers the user in Bitbucket shape', async () => {
+    const { access_token } = await signIn(sim, 'alice-bb');
+    const res = await getApi(sim, '/2.0/user', access_token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(
+      'application/json; charset=utf-8',
+    );
+    expect(await res.json()).toEqual({
+      type: 'user',
+      uuid: '{4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e}',
+      account_id: '557058:15824d17-14cf-4b7b-808c-0f9645cd70e3',
+      username: 'alice-bb',
+      nickname: 'alice',
+      display_name: 'Alice Anderson',
+      account_status: 'active',
+      links: {
+        avatar: { href: `${sim.url}/avatars/alice-bb.svg` },
+        html: {
+          href: `${sim.url}/%7B4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e%7D/`,
+        },
+        self: {
+          href: `${sim.apiBaseUrl}/users/%7B4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e%7D`,
+        },
+      },
+      created_on: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+  });
+
+  it('serves the default avatar as a small SVG', async () => {
+    const res = await fetch(`${sim.url}/avatars/alice-bb.svg`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await res.text()).toMatch(/^<svg[^>]*>.*>AA<\/text><\/svg>$/);
+    expect((await fetch(`${sim.url}/avatars/nobody.svg`)).status).toBe(404);
+  });
+
+  it('GET /2.0/user/emails lists confirmed and unconfirmed addresses', async () => {
+    const { access_token } = await signIn(sim, 'bob-bb');
+    const res = await getApi(sim, '/2.0/user/emails', access_token);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      pagelen: 10,
+      size: 2,
+      page: 1,
+      values: [
+        {
+          type: 'email',
+          email: 'bob@example.com',
+          is_primary: true,
+          is_confirmed: false,
+          links: {},
+        },
+        {
+          type: 'email',
+          email: 'bob.brown@example.com',
+          is_primary: false,
+          is_confirmed: true,
+          links: {},
+        },
+      ],
+    });
+  });
+
+  it("paginates dave's 16 emails: follow next, last page has none", async () => {
+    const { access_token } = await signIn(sim, 'dave-bb');
+    const first = (await (
+      await getApi(sim, '/2.0/user/emails', access_token)
+    ).json()) as ListBody<{ email: string }>;
+    expect(first.size).toBe(16);
+    expect(first.values).toHaveLength(10);
+    expect(first.next).toBe(`${sim.apiBaseUrl}/user/emails?page=2`);
+
+    const second = (await (
+      await getApi(sim, first.next!, access_token)
+    ).json()) as ListBody<{ email: string }>;
+    expect(second.page).toBe(2);
+    expect(second.values).toHaveLength(6);
+    expect(second.next).toBeUndefined();
+    const all = [...first.values, ...second.values].map(e => e.email);
+    expect(new Set(all).size).toBe(16);
+    expect(all).toContain('dave@example.com');
+    expect(all).toContain('dave+15@example.com');
+  });
+
+  it('keeps pagelen in next and clamps it at 100', async () => {
+    const { access_token } = await signIn(sim, 'dave-bb');
+    const small = (await (
+      await getApi(sim, '/2.0/user/emails?pagelen=5', access_token)
+    ).json()) as ListBody;
+    expect(small.pagelen).toBe(5);
+    expect(small.next).toBe(`${sim.apiBaseUrl}/user/emails?pagelen=5&page=2`);
+
+    const big = (await (
+      await getApi(sim, '/2.0/user/emails?pagelen=1000', access_token)
+    ).json()) as ListBody;
+    expect(big.pagelen).toBe(100);
+    expect(big.values).toHaveLength(16);
+    expect(big.next).toBeUndefined();
+  });
+
+  it('GET /2.0/user/permissions/workspaces lists memberships over 2 pages for dave', async () => {
+    const { access_token } = await signIn(sim, 'dave-bb');
+    const first = (await (
+      await getApi(sim, '/2.0/user/permissions/workspaces', access_token)
+    ).json()) as ListBody<any>;
+    expect(first.size).toBe(12);
+    expect(first.values[0]).toEqual({
+      type: 'workspace_membership',
+      permission: 'member',
+      user: expect.objectContaining({
+        type: 'user',
+        uuid: '{313563ba-8bb3-48f4-b702-9fbbbd60e576}',
+        display_name: 'Dave Davis',
+      }),
+      workspace: expect.objectContaining({
+        type: 'workspace',
+        uuid: '{958956e8-20eb-448d-89da-1b44d92c17b6}',
+        slug: 'acme',
+        name: 'Acme',
+      }),
+    });
+    const second = (await (
+      await getApi(sim, first.next!, access_token)
+    ).json()) as ListBody<any>;
+    expect(second.values.map(v => v.workspace.slug)).toEqual([
+      'ws-10',
+      'ws-11',
+    ]);
+    expect(second.next).toBeUndefined();
+  });
+
+  it('filters memberships with q, keeping q in next', async () => {
+    const { access_token } = await signIn(sim, 'dave-bb');
+    const one = (await (
+      await getApi(
+        sim,
+        `/2.0/user/permissions/workspaces?q=${encodeURIComponent(
+          'workspace.slug="acme"',
+        )}`,
+        access_token,
+      )
+    ).json()) as ListBody<any>;
+    expect(one.values.map(v => v.workspace.slug)).toEqual(['acme']);
+
+    const q = 'workspace.slug IN ("ws-1","ws-2","ws-3","nope")';
+    const some = (await (
+      await getApi(
+        sim,
+        `/2.0/user/permissions/workspaces?pagelen=2&q=${encodeURIComponent(q)}`,
+        access_token,
+      )
+    ).json()) as ListBody<any>;
+    expect(some.size).toBe(3);
+    expect(new URL(some.next!).searchParams.get('q')).toBe(q);
+    const rest = (await (
+      await getApi(sim, some.next!, access_token)
+    ).json()) as ListBody<any>;
+    expect(rest.values.map(v => v.workspace.slug)).toEqual(['ws-3']);
+
+    const bad = await getApi(
+      sim,
+      '/2.0/user/permissions/workspaces?q=nonsense',
+      access_token,
+    );
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toBe('Invalid query');
+  });
+
+  it('reflects updateUser in later responses', async () => {
+    const own = await startBitbucketSimulator();
+    try {
+      const { access_token } = await signIn(own, 'alice-bb');
+      own.updateUser('alice-bb', {
+        workspaces: [],
+        emails: [
+          { email: 'new@example.com', isPrimary: true, isConfirmed: true },
+        ],
+        displayName: 'Alice A.',
+      });
+      const user = (await (
+        await getApi(own, '/2.0/user', access_token)
+      ).json()) as any;
+      expect(user.display_name).toBe('Alice A.');
+      expect(user.username).toBe('alice-bb');
+      const emails = (await (
+        await getApi(own, '/2.0/user/emails', access_token)
+      ).json()) as ListBody<any>;
+      expect(emails.values.map(e => e.email)).toEqual(['new@example.com']);
+      const workspaces = (await (
+        await getApi(own, '/2.0/user/permissions/workspaces', access_token)
+      ).json()) as ListBody;
+      expect(workspaces.size).toBe(0);
+      expect(() => own.updateUser('nobody', {})).toThrow('unknown user');
+    } finally {
+      await own.stop();
+    }
+    // other simulators (and demoUsers) are unaffected
+    const { access_token } = await signIn(sim, 'alice-bb');
+    const user = (await (
+      await getApi(sim, '/2.0/user', access_token)
+    ).json()) as any;
+    expect(user.display_name).toBe('Alice Anderson');
+  });
+
+  it('answers 401 without a token, with an unknown token, and after expireAccessTokens()', async () => {
+    const noToken = await fetch(`${sim.apiBaseUrl}/user`);
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as any).type).toBe('error');
+
+    const unknown = await getApi(sim, '/2.0/user', 'not-a-token');
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toEqual({
+      type: 'error',
+      error: { message: 'Invalid access token.' },
+    });
+
+    const { access_token } = await signIn(sim, 'alice-bb');
+    expect((await getApi(sim, '/2.0/user', access_token)).status).toBe(200);
+    sim.expireAccessTokens();
+    const expired = await getApi(sim, '/2.0/user', access_token);
+    expect(expired.status).toBe(401);
+    expect(await expired.json()).toEqual({
+      type: 'error',
+      error: { message: 'Access token expired.' },
+    });
+    // tokens issued afterwards work
+    const fresh = await signIn(sim, 'alice-bb');
+    expect((await getApi(sim, '/2.0/user', fresh.access_token)).status).toBe(
+      200,
+    );
+  });
+
+  it('accepts the token as an access_token parameter and keeps it out of next', async () => {
+    const { access_token } = await signIn(sim, 'dave-bb');
+    const res = await fetch(
+      `${sim.apiBaseUrl}/user/emails?access_token=${access_token}`,
+    );
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as ListBody;
+    expect(page.next).toBe(`${sim.apiBaseUrl}/user/emails?page=2`);
+  });
+
+  it('answers 404 with an error body for unknown paths', async () => {
+    const { access_token } = await signIn(sim, 'alice-bb');
+    const res = await getApi(sim, '/2.0/repositories/acme', access_token);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe(
+      'application/json; charset=utf-8',
+    );
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: { message: 'Resource not found' },
+    });
+  });
+});
+
+describe('REST API /2.0 with a consumer lacking scopes', () => {
+  let sim: BitbucketSimulator;
+
+  beforeAll(async () => {
+    sim = await startBitbucketSimulator({
+      consumers: [{ ...demoConsumer, scopes: ['account'] }],
+    });
+  });
+
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('answers 403 naming the required and granted scopes', async () => {
+    const tokens = await signIn(sim, 'alice-bb', {
+      ...demoConsumer,
+      scopes: ['account'],
+    });
+    expect(tokens.scopes).toBe('account');
+    expect((await getApi(sim, '/2.0/user', tokens.access_token)).status).toBe(
+      200,
+    );
+    const res = await getApi(sim, '/2.0/user/emails', tokens.access_token);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: {
+        message: 'Your credentials lack one or more required privilege scopes.',
+        detail: { required: ['email'], granted: ['account'] },
+      },
+    });
+  });
+
+  it('requires account for workspace memberships', async () => {
+    const emailOnly = await startBitbucketSimulator({
+      consumers: [{ ...demoConsumer, scopes: ['email'] }],
+    });
+    try {
+      const tokens = await signIn(emailOnly, 'alice-bb');
+      const res = await getApi(
+        emailOnly,
+        '/2.0/user/permissions/workspaces',
+        tokens.access_token,
+      );
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as any).error.detail).toEqual({
+        required: ['account'],
+        granted: ['email'],
+      });
+    } finally {
+      await emailOnly.stop();
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * A local stand-in for Bitbucket Cloud's OAuth 2.0 endpoints and the
+ * api.bitbucket.org/2.0 endpoints a sign-in needs.
+ *
+ * @packageDocumentation
+ */
+
+export { startBitbucketSimulator } from './server';
+export { demoConsumer, demoUsers } from './demoData';
+export { simulatorOptionsFromEnv } from './env';
+export {
+  decodeBackstageToken,
+  refreshBackstageSession,
+  signInThroughBackstage,
+} from './backstageSignIn';
+export type {
+  BackstageAuthResponse,
+  BackstageSignInOutcome,
+  SignInOptions,
+} from './backstageSignIn';
+export type {
+  BitbucketSimulator,
+  Fault,
+  SimulatorConsumer,
+  SimulatorOptions,
+  SimulatorUser,
+  WorkspacePermission,
+} from './types';
