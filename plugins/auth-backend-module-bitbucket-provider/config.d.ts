@@ -21,6 +21,13 @@ export interface Config {
           sessionDuration?: HumanDuration | string;
           /** Deadline for each call to Bitbucket Cloud: milliseconds, or a duration such as '10s'. Default 10 seconds */
           timeout?: number | HumanDuration | string;
+          /**
+           * Slugs of the Bitbucket workspaces whose members may sign in; everyone else is refused,
+           * at sign-in and at every session refresh. Needs the consumer permission "Workspace membership: Read"
+           */
+          workspaces?: string[];
+          /** Adds group:default/<workspace-slug> for the user's (allowed) workspaces to their ownership refs */
+          workspaceOwnership?: boolean;
           /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/authorize */
           authorizationUrl?: string;
           /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/access_token */

@@ -3,6 +3,7 @@ import { bitbucketApiRefused, bitbucketUnavailable } from './errors';
 import {
   BitbucketEmailResponse,
   BitbucketUserResponse,
+  BitbucketWorkspaceMembershipResponse,
   toBitbucketIdentity,
 } from './identity';
 import { BitbucketIdentity } from './types';
@@ -23,20 +24,25 @@ export class BitbucketClient {
   readonly #apiBaseUrl: string;
   readonly #timeoutMs: number;
   readonly #logger?: LoggerService;
+  readonly #includeWorkspaces: boolean;
 
   constructor(options: {
     apiBaseUrl: string;
     timeoutMs: number;
     logger?: LoggerService;
+    /** Also read the user's workspace memberships, for an allow-list or ownership */
+    includeWorkspaces?: boolean;
   }) {
     this.#apiBaseUrl = options.apiBaseUrl;
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
+    this.#includeWorkspaces = options.includeWorkspaces ?? false;
   }
 
   /**
-   * The user and their emails are requested at the same time, so a sign-in
-   * waits for one round trip to Bitbucket instead of two.
+   * The user, their emails and (when asked) their workspace memberships are
+   * requested at the same time, so a sign-in waits for one round trip to
+   * Bitbucket instead of two or three.
    */
   async fetchIdentity(accessToken: string): Promise<BitbucketIdentity> {
     const abandon = new AbortController();
@@ -45,18 +51,25 @@ export class BitbucketClient {
       AbortSignal.timeout(this.#timeoutMs),
     ]);
     try {
-      const [user, emails] = await Promise.all([
+      const [user, emails, memberships] = await Promise.all([
         this.#get<BitbucketUserResponse>('/user', accessToken, signal),
         this.#getAllPages<BitbucketEmailResponse>(
           '/user/emails?pagelen=100',
           accessToken,
           signal,
         ),
+        this.#includeWorkspaces
+          ? this.#getAllPages<BitbucketWorkspaceMembershipResponse>(
+              '/user/permissions/workspaces?pagelen=100',
+              accessToken,
+              signal,
+            )
+          : undefined,
       ]);
       if (typeof user?.uuid !== 'string') {
         throw this.#unavailable('/user', 'answered without a user uuid');
       }
-      return toBitbucketIdentity(user, emails);
+      return toBitbucketIdentity(user, emails, memberships);
     } finally {
       // stops the sibling request as soon as one of them has failed
       abandon.abort();

@@ -13,6 +13,7 @@ import {
   refreshWithToken,
 } from './strategy';
 import { BitbucketIdentity } from './types';
+import { assertMemberOfAllowedWorkspace } from './workspaces';
 
 /**
  * Creates the Bitbucket Cloud OAuth authenticator, for use with
@@ -49,6 +50,9 @@ export function createBitbucketAuthenticator(
         apiBaseUrl: providerConfig.apiBaseUrl,
         timeoutMs: providerConfig.timeoutMs,
         logger,
+        includeWorkspaces: Boolean(
+          providerConfig.workspaces || providerConfig.workspaceOwnership,
+        ),
       });
       const strategy = createBitbucketStrategy({
         config: providerConfig,
@@ -57,6 +61,7 @@ export function createBitbucketAuthenticator(
         logger,
       });
       return {
+        allowedWorkspaces: providerConfig.workspaces,
         client,
         strategy,
         helper: PassportOAuthAuthenticatorHelper.from(strategy as never),
@@ -67,14 +72,26 @@ export function createBitbucketAuthenticator(
       // for, and understands no other authorize parameters.
       return helper.start({ ...input, scope: '' }, {});
     },
-    async authenticate(input, { strategy }) {
-      return toResult(await exchangeAuthorizationCode(input.req, strategy));
+    async authenticate(input, { strategy, allowedWorkspaces }) {
+      const grant = await exchangeAuthorizationCode(input.req, strategy);
+      assertMemberOfAllowedWorkspace(
+        grant.fullProfile,
+        allowedWorkspaces,
+        logger,
+      );
+      return toResult(grant);
     },
-    async refresh(input, { strategy, client }) {
+    async refresh(input, { strategy, client, allowedWorkspaces }) {
       const grant = await refreshWithToken(
         strategy,
         client,
         input.refreshToken,
+      );
+      // re-checked on every refresh: removal from the workspace ends access then
+      assertMemberOfAllowedWorkspace(
+        grant.fullProfile,
+        allowedWorkspaces,
+        logger,
       );
       // Bitbucket may not rotate the refresh token; the old one stays valid then
       return toResult({

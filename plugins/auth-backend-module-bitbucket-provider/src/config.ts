@@ -16,6 +16,10 @@ export interface BitbucketProviderConfig {
   tokenUrl: string;
   apiBaseUrl: string;
   timeoutMs: number;
+  /** Slugs of the workspaces whose members may sign in; undefined: anyone */
+  workspaces?: string[];
+  /** Adds group:default/<slug> of the user's (allowed) workspaces to their ownership refs */
+  workspaceOwnership: boolean;
 }
 
 /** Reads one environment's provider config, e.g. `auth.providers.bitbucket.development`. */
@@ -34,7 +38,21 @@ export function readBitbucketProviderConfig(
       config.getOptionalString('apiBaseUrl') ?? BITBUCKET_API_BASE_URL
     ).replace(/\/+$/, ''),
     timeoutMs: readTimeoutMs(config),
+    workspaces: readWorkspaces(config),
+    workspaceOwnership:
+      config.getOptionalBoolean('workspaceOwnership') ?? false,
   };
+}
+
+export function readWorkspaces(config: Config): string[] | undefined {
+  const workspaces = config.getOptionalStringArray('workspaces');
+  if (workspaces && workspaces.length === 0) {
+    // an empty allow-list would lock everyone out; most likely a templating mistake
+    throw new Error(
+      'auth.providers.bitbucket.<environment>.workspaces is empty; list at least one workspace slug, or remove the key to allow every Bitbucket user',
+    );
+  }
+  return workspaces?.map(slug => slug.toLowerCase());
 }
 
 function readTimeoutMs(config: Config): number {

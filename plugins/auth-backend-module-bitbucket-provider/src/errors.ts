@@ -13,6 +13,8 @@ import {
 const requiredPermission: Record<string, string> = {
   '/user': '"Account: Read" permission (scope "account")',
   '/user/emails': '"Email" permission (Account: Email, scope "email")',
+  '/user/permissions/workspaces':
+    '"Workspace membership: Read" permission, which reading workspace memberships for auth.providers.bitbucket.<environment>.workspaces or workspaceOwnership requires',
 };
 
 /** Bitbucket is down, slow, rate limiting or answering nonsense: nothing the admin misconfigured */

@@ -1,4 +1,4 @@
-import { BitbucketIdentity } from './types';
+import { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
 
 /** `GET /2.0/user`, the fields this module reads */
 export interface BitbucketUserResponse {
@@ -17,6 +17,12 @@ export interface BitbucketEmailResponse {
   is_confirmed?: boolean;
 }
 
+/** One entry of `GET /2.0/user/permissions/workspaces` */
+export interface BitbucketWorkspaceMembershipResponse {
+  permission?: string;
+  workspace?: { slug?: string; name?: string; uuid?: string };
+}
+
 /**
  * Combines the user and their email list into the identity used for sign-in.
  * Unconfirmed addresses are dropped here, so nothing downstream can match on them.
@@ -24,6 +30,7 @@ export interface BitbucketEmailResponse {
 export function toBitbucketIdentity(
   user: BitbucketUserResponse,
   emails: BitbucketEmailResponse[],
+  memberships?: BitbucketWorkspaceMembershipResponse[],
 ): BitbucketIdentity {
   const confirmed = emails.filter(e => e.is_confirmed === true && e.email);
   const primary = confirmed.find(e => e.is_primary === true);
@@ -41,5 +48,28 @@ export function toBitbucketIdentity(
     avatarUrl: user.links?.avatar?.href,
     email: confirmedEmails[0],
     confirmedEmails,
+    workspaces: memberships?.flatMap(toWorkspaceMembership),
   };
+}
+
+function toWorkspaceMembership(
+  membership: BitbucketWorkspaceMembershipResponse,
+): BitbucketWorkspaceMembership[] {
+  const { workspace, permission } = membership;
+  if (
+    !workspace?.slug ||
+    (permission !== 'owner' &&
+      permission !== 'collaborator' &&
+      permission !== 'member')
+  ) {
+    return [];
+  }
+  return [
+    {
+      slug: workspace.slug,
+      name: workspace.name,
+      uuid: workspace.uuid,
+      permission,
+    },
+  ];
 }

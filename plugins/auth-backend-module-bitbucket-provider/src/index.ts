@@ -11,4 +11,5 @@ export {
   BITBUCKET_USERNAME_ANNOTATION,
 } from './resolvers';
 export type { BitbucketSignInInfo } from './resolvers';
-export type { BitbucketIdentity } from './types';
+export type { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
+export { getBitbucketWorkspaces } from './workspaces';

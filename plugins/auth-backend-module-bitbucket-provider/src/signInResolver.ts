@@ -5,8 +5,10 @@ import {
   OAuthAuthenticatorResult,
   SignInResolver,
 } from '@backstage/plugin-auth-node';
+import { readWorkspaces } from './config';
 import { bitbucketSignInResolvers } from './resolvers';
 import { BitbucketIdentity } from './types';
+import { withExtraOwnershipRefs, workspaceOwnershipRefs } from './workspaces';
 
 type BitbucketSignInResolver = SignInResolver<
   OAuthAuthenticatorResult<BitbucketIdentity>
@@ -52,8 +54,16 @@ export function readBitbucketSignInResolver(options: {
   if (resolvers.length === 0) {
     return undefined;
   }
+  const workspaceOwnership = config.getOptionalBoolean('workspaceOwnership');
+  const allowedWorkspaces = readWorkspaces(config);
 
-  return async (info, ctx) => {
+  return async (info, resolverContext) => {
+    const ctx = workspaceOwnership
+      ? withExtraOwnershipRefs(
+          resolverContext,
+          workspaceOwnershipRefs(info.result.fullProfile, allowedWorkspaces),
+        )
+      : resolverContext;
     const misses: string[] = [];
     for (const resolver of resolvers) {
       try {

@@ -19,4 +19,21 @@ export interface BitbucketIdentity {
   email?: string;
   /** Every confirmed address of the account, primary first */
   confirmedEmails: string[];
+  /**
+   * The user's workspace memberships; fetched only when the provider config
+   * sets `workspaces` or `workspaceOwnership`, else undefined
+   */
+  workspaces?: BitbucketWorkspaceMembership[];
+}
+
+/**
+ * One of the user's Bitbucket workspaces and the role they have in it.
+ *
+ * @public
+ */
+export interface BitbucketWorkspaceMembership {
+  slug: string;
+  name?: string;
+  uuid?: string;
+  permission: 'owner' | 'collaborator' | 'member';
 }
