@@ -1,9 +1,7 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
   decodeOAuthState,
   encodeOAuthState,
 } from '@backstage/plugin-auth-node';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   BitbucketSimulator,
   decodeBackstageToken,
@@ -12,11 +10,12 @@ import {
   SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
-import { AddressInfo } from 'node:net';
-import authPlugin from '@backstage/plugin-auth-backend';
-import { authModuleBitbucketProvider } from './module';
+import {
+  CALLBACK_URL,
+  startAuthBackend,
+  userEntity,
+} from './__testUtils__/startAuthBackend';
 
-const CALLBACK_URL = 'http://localhost:7007/api/auth/bitbucket/handler/frame';
 const CLIENT_SECRET = 'module-test-client-secret';
 
 const consumer: SimulatorConsumer = {
@@ -26,26 +25,11 @@ const consumer: SimulatorConsumer = {
   scopes: ['account', 'email'],
 };
 
-function user(
-  name: string,
-  spec: object,
-  annotations: Record<string, string> = {},
-) {
-  return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'User',
-    metadata: { name, namespace: 'default', annotations },
-    spec: { memberOf: ['team-a'], ...spec },
-    // the mock catalog does not derive relations; ownership refs come from them
-    relations: [{ type: 'memberOf', targetRef: 'group:default/team-a' }],
-  };
-}
-
 const entities = [
-  user('alice', { profile: { email: 'alice@example.com' } }),
-  user('bob', { profile: { email: 'bob.brown@example.com' } }),
-  user('carol', {}, { 'bitbucket.org/username': 'carol-bb' }),
-  user('mallory', { profile: { email: 'mallory@evil.example' } }),
+  userEntity('alice', { profile: { email: 'alice@example.com' } }),
+  userEntity('bob', { profile: { email: 'bob.brown@example.com' } }),
+  userEntity('carol', {}, { 'bitbucket.org/username': 'carol-bb' }),
+  userEntity('mallory', { profile: { email: 'mallory@evil.example' } }),
 ];
 
 const resolvers = [
@@ -56,41 +40,17 @@ const resolvers = [
 
 describe('authModuleBitbucketProvider in a real auth backend', () => {
   let simulator: BitbucketSimulator;
-  let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let backend: Awaited<ReturnType<typeof startAuthBackend>> | undefined;
   let backendUrl: string;
 
   async function startBackend(providerConfig: Record<string, unknown> = {}) {
-    backend = await startTestBackend({
-      features: [
-        authPlugin,
-        authModuleBitbucketProvider,
-        catalogServiceMock.factory({ entities }),
-        mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://localhost:3000' },
-            auth: {
-              providers: {
-                bitbucket: {
-                  development: {
-                    clientId: consumer.key,
-                    clientSecret: CLIENT_SECRET,
-                    callbackUrl: CALLBACK_URL,
-                    authorizationUrl: simulator.authorizationUrl,
-                    tokenUrl: simulator.tokenUrl,
-                    apiBaseUrl: simulator.apiBaseUrl,
-                    signIn: { resolvers },
-                    ...providerConfig,
-                  },
-                },
-              },
-            },
-          },
-        }),
-      ],
+    backend = await startAuthBackend({
+      simulator,
+      consumer,
+      entities,
+      providerConfig: { signIn: { resolvers }, ...providerConfig },
     });
-    backendUrl = `http://127.0.0.1:${
-      (backend.server.address() as AddressInfo).port
-    }`;
+    backendUrl = backend.backendUrl;
   }
 
   function signIn(
@@ -129,7 +89,7 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
         sub: 'user:default/alice',
         ent: expect.arrayContaining([
           'user:default/alice',
-          'group:default/team-a',
+          'group:default/platform',
         ]),
       });
       expect(response?.profile).toEqual({

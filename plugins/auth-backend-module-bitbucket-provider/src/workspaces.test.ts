@@ -1,6 +1,3 @@
-import authPlugin from '@backstage/plugin-auth-backend';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   BitbucketSimulator,
   decodeBackstageToken,
@@ -9,11 +6,13 @@ import {
   SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
-import { AddressInfo } from 'node:net';
-import { authModuleBitbucketProvider } from './module';
+import {
+  CALLBACK_URL,
+  startAuthBackend,
+  userEntity,
+} from './__testUtils__/startAuthBackend';
 import { getBitbucketWorkspaces } from './workspaces';
 
-const CALLBACK_URL = 'http://localhost:7007/api/auth/bitbucket/handler/frame';
 const WORKSPACES_PATH = '/2.0/user/permissions/workspaces';
 const consumer: SimulatorConsumer = {
   key: 'workspace-test-client',
@@ -22,59 +21,28 @@ const consumer: SimulatorConsumer = {
   scopes: ['account', 'email', 'team'],
 };
 
-const entities = ['alice', 'dave', 'grace'].map(name => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'User',
-  metadata: {
-    name,
-    namespace: 'default',
-    annotations: { 'bitbucket.org/username': `${name}-bb` },
-  },
-  spec: { memberOf: ['platform'] },
-  relations: [{ type: 'memberOf', targetRef: 'group:default/platform' }],
-}));
+const entities = ['alice', 'dave', 'grace'].map(name =>
+  userEntity(name, {}, { 'bitbucket.org/username': `${name}-bb` }),
+);
 
 describe('workspace allow-list and ownership', () => {
   let simulator: BitbucketSimulator;
-  let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let backend: Awaited<ReturnType<typeof startAuthBackend>> | undefined;
   let backendUrl: string;
 
   async function startBackend(providerConfig: Record<string, unknown>) {
-    backend = await startTestBackend({
-      features: [
-        authPlugin,
-        authModuleBitbucketProvider,
-        catalogServiceMock.factory({ entities }),
-        mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://localhost:3000' },
-            auth: {
-              providers: {
-                bitbucket: {
-                  development: {
-                    clientId: consumer.key,
-                    clientSecret: consumer.secret,
-                    callbackUrl: CALLBACK_URL,
-                    authorizationUrl: simulator.authorizationUrl,
-                    tokenUrl: simulator.tokenUrl,
-                    apiBaseUrl: simulator.apiBaseUrl,
-                    signIn: {
-                      resolvers: [
-                        { resolver: 'usernameMatchingUserEntityAnnotation' },
-                      ],
-                    },
-                    ...providerConfig,
-                  },
-                },
-              },
-            },
-          },
-        }),
-      ],
+    backend = await startAuthBackend({
+      simulator,
+      consumer,
+      entities,
+      providerConfig: {
+        signIn: {
+          resolvers: [{ resolver: 'usernameMatchingUserEntityAnnotation' }],
+        },
+        ...providerConfig,
+      },
     });
-    backendUrl = `http://127.0.0.1:${
-      (backend.server.address() as AddressInfo).port
-    }`;
+    backendUrl = backend.backendUrl;
   }
 
   const signIn = (username: string) =>

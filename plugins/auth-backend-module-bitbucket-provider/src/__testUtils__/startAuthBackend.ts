@@ -1,0 +1,72 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import authPlugin from '@backstage/plugin-auth-backend';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { Entity } from '@backstage/catalog-model';
+import {
+  BitbucketSimulator,
+  SimulatorConsumer,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { AddressInfo } from 'node:net';
+import { authModuleBitbucketProvider } from '../module';
+
+export const CALLBACK_URL =
+  'http://localhost:7007/api/auth/bitbucket/handler/frame';
+
+/** A User in the mock catalog, with the memberOf relation the catalog would derive */
+export function userEntity(
+  name: string,
+  spec: object = {},
+  annotations: Record<string, string> = {},
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'User',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { memberOf: ['platform'], ...spec },
+    // the mock catalog does not derive relations; ownership refs come from them
+    relations: [{ type: 'memberOf', targetRef: 'group:default/platform' }],
+  };
+}
+
+/** The real auth plugin with this module, a mock catalog, and the provider pointed at the simulator */
+export async function startAuthBackend(options: {
+  simulator: BitbucketSimulator;
+  consumer: SimulatorConsumer;
+  entities: Entity[];
+  providerConfig?: Record<string, unknown>;
+}) {
+  const { simulator, consumer, entities, providerConfig } = options;
+  const backend = await startTestBackend({
+    features: [
+      authPlugin,
+      authModuleBitbucketProvider,
+      catalogServiceMock.factory({ entities }),
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: 'http://localhost:3000' },
+          auth: {
+            providers: {
+              bitbucket: {
+                development: {
+                  clientId: consumer.key,
+                  clientSecret: consumer.secret,
+                  callbackUrl: CALLBACK_URL,
+                  authorizationUrl: simulator.authorizationUrl,
+                  tokenUrl: simulator.tokenUrl,
+                  apiBaseUrl: simulator.apiBaseUrl,
+                  ...providerConfig,
+                },
+              },
+            },
+          },
+        },
+      }),
+    ],
+  });
+  return {
+    backendUrl: `http://127.0.0.1:${
+      (backend.server.address() as AddressInfo).port
+    }`,
+    stop: () => backend.stop(),
+  };
+}
