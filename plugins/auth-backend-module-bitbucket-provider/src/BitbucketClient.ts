@@ -105,14 +105,11 @@ export class BitbucketClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, {
-        headers: {
-          authorization: `Bearer ${accessToken}`,
-          accept: 'application/json',
-        },
+      ({ response, text } = await this.#fetchWithOneRetry(
+        url,
+        accessToken,
         signal,
-      });
-      text = await response.text();
+      ));
     } catch (error) {
       if (signal.aborted && !isTimeout(signal.reason)) {
         throw error; // a sibling request failed first; its error is the one reported
@@ -167,6 +164,40 @@ export class BitbucketClient {
         'answered with a body that is not valid JSON',
         request,
         response.status,
+      );
+    }
+  }
+
+  /**
+   * These GETs change nothing, so a 5xx or a dropped connection gets one more
+   * try, within the same deadline. (The code exchange is never retried: a
+   * code works once.)
+   */
+  async #fetchWithOneRetry(
+    url: string,
+    accessToken: string,
+    signal: AbortSignal,
+  ): Promise<{ response: Response; text: string }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(url, {
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            accept: 'application/json',
+          },
+          signal,
+        });
+        const text = await response.text();
+        if (response.status < 500 || attempt === 2) {
+          return { response, text };
+        }
+      } catch (error) {
+        if (signal.aborted || attempt === 2) {
+          throw error;
+        }
+      }
+      this.#logger?.info(
+        `Bitbucket Cloud failed GET ${new URL(url).pathname}; trying once more`,
       );
     }
   }

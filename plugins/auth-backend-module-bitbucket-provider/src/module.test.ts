@@ -256,7 +256,7 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
         path: '/2.0/user/emails',
         kind: 'status',
         status: 503,
-        times: 1,
+        times: 2,
       });
       const failed = await signIn('alice-bb');
       expect(failed.response).toBeUndefined();

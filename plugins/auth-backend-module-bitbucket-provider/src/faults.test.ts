@@ -1,0 +1,219 @@
+import {
+  BitbucketSimulator,
+  Fault,
+  refreshBackstageSession,
+  signInThroughBackstage,
+  SimulatorConsumer,
+  startBitbucketSimulator,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import {
+  CALLBACK_URL,
+  startAuthBackend,
+  userEntity,
+} from './__testUtils__/startAuthBackend';
+
+const TIMEOUT_MS = 600;
+const consumer: SimulatorConsumer = {
+  key: 'faults-test-client',
+  secret: 'faults-test-client-secret',
+  callbackUrl: CALLBACK_URL,
+  scopes: ['account', 'email'],
+};
+
+/** A Fault without its path, kept per kind */
+type FaultKind = Fault extends infer F
+  ? F extends Fault
+    ? Omit<F, 'path'>
+    : never
+  : never;
+
+const faults: Array<[string, FaultKind, RegExp]> = [
+  ['HTTP 500', { kind: 'status', status: 500 }, /answered HTTP 500/],
+  ['HTTP 502', { kind: 'status', status: 502 }, /answered HTTP 502/],
+  ['HTTP 503', { kind: 'status', status: 503 }, /answered HTTP 503/],
+  [
+    'HTTP 429',
+    { kind: 'status', status: 429, retryAfterSeconds: 30 },
+    /is rate limited \(HTTP 429/,
+  ],
+  [
+    'malformed JSON',
+    { kind: 'malformed' },
+    /not valid JSON|not the expected JSON/,
+  ],
+  [
+    'a hang',
+    { kind: 'hang' },
+    new RegExp(`did not answer within ${TIMEOUT_MS} ms`),
+  ],
+  ['a connection reset', { kind: 'reset' }, /could not be reached/],
+];
+
+const paths: Array<[string, string]> = [
+  [
+    '/site/oauth2/access_token',
+    'POST /site/oauth2/access_token (authorization_code)',
+  ],
+  ['/2.0/user', 'GET /2.0/user'],
+  ['/2.0/user/emails', 'GET /2.0/user/emails'],
+];
+
+describe('Bitbucket faults', () => {
+  let simulator: BitbucketSimulator;
+  let backend: Awaited<ReturnType<typeof startAuthBackend>>;
+
+  const signIn = (username = 'alice-bb') =>
+    signInThroughBackstage({
+      backendUrl: backend.backendUrl,
+      consent: url => simulator.approve(url, username),
+    });
+
+  beforeAll(async () => {
+    simulator = await startBitbucketSimulator({
+      consumers: [consumer],
+      rotateRefreshTokens: true,
+    });
+    backend = await startAuthBackend({
+      simulator,
+      consumer,
+      entities: [
+        userEntity('alice', { profile: { email: 'alice@example.com' } }),
+      ],
+      providerConfig: {
+        timeout: TIMEOUT_MS,
+        signIn: {
+          resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }],
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await backend.stop();
+    await simulator.stop();
+  });
+
+  afterEach(() => simulator.clearFaults());
+
+  describe.each(paths)('on %s', (path, request) => {
+    it.each(faults)(
+      'fails cleanly on %s within the timeout, then works again',
+      async (_, fault, reason) => {
+        simulator.addFault({ path, ...fault } as Fault);
+        const started = Date.now();
+        const failed = await signIn();
+        expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 1500);
+        expect(failed.response).toBeUndefined();
+        expect(failed.error?.message).toContain(
+          `Bitbucket Cloud failed: ${request}`,
+        );
+        expect(failed.error?.message).toMatch(reason);
+        expect(failed.body).not.toContain(consumer.secret);
+
+        simulator.clearFaults();
+        simulator.resetRequestCounts();
+        const next = await signIn();
+        expect(next.response?.backstageIdentity?.identity.userEntityRef).toBe(
+          'user:default/alice',
+        );
+        // nothing from the failed attempt was reused: the next one asked Bitbucket afresh
+        expect(simulator.requestCounts()).toMatchObject({
+          '/site/oauth2/access_token': 1,
+          '/2.0/user': 1,
+          '/2.0/user/emails': 1,
+        });
+      },
+    );
+  });
+
+  it('retries a profile read once after a single 5xx, within the same sign-in', async () => {
+    simulator.resetRequestCounts();
+    simulator.addFault({
+      path: '/2.0/user',
+      kind: 'status',
+      status: 503,
+      times: 1,
+    });
+    const outcome = await signIn();
+    expect(outcome.response?.backstageIdentity?.identity.userEntityRef).toBe(
+      'user:default/alice',
+    );
+    expect(simulator.requestCounts()['/2.0/user']).toBe(2);
+  });
+
+  it('retries a profile read once after a dropped connection', async () => {
+    simulator.addFault({ path: '/2.0/user/emails', kind: 'reset', times: 1 });
+    const outcome = await signIn();
+    expect(outcome.response?.profile.email).toBe('alice@example.com');
+  });
+
+  it('never retries the code exchange: a code works once', async () => {
+    simulator.resetRequestCounts();
+    simulator.addFault({
+      path: '/site/oauth2/access_token',
+      kind: 'status',
+      status: 503,
+      times: 1,
+    });
+    const outcome = await signIn();
+    expect(outcome.error?.message).toContain('answered HTTP 503');
+    expect(simulator.requestCounts()['/site/oauth2/access_token']).toBe(1);
+  });
+
+  it('refreshes a session whose access token expired (401 from the API)', async () => {
+    const first = await signIn();
+    simulator.expireAccessTokens();
+    const refreshed = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.backstageIdentity.identity.userEntityRef).toBe(
+      'user:default/alice',
+    );
+  });
+
+  it('keeps both tabs signed in when they refresh one session at once while Bitbucket rotates refresh tokens', async () => {
+    const first = await signIn();
+    const [tabA, tabB] = await Promise.all([
+      refreshBackstageSession({
+        backendUrl: backend.backendUrl,
+        cookies: first.cookies,
+      }),
+      refreshBackstageSession({
+        backendUrl: backend.backendUrl,
+        cookies: first.cookies,
+      }),
+    ]);
+    expect([tabA.status, tabB.status]).toEqual([200, 200]);
+    // each tab goes on with the refresh token it was given
+    for (const tab of [tabA, tabB]) {
+      const again = await refreshBackstageSession({
+        backendUrl: backend.backendUrl,
+        cookies: tab.cookies.length ? tab.cookies : first.cookies,
+      });
+      expect(again.status).toBe(200);
+    }
+  });
+
+  it('a failed refresh says why and leaks no token', async () => {
+    const first = await signIn();
+    simulator.addFault({
+      path: '/site/oauth2/access_token',
+      kind: 'status',
+      status: 502,
+    });
+    const refreshed = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(refreshed.status).toBe(401);
+    expect(refreshed.text).toContain(
+      'Bitbucket Cloud failed: POST /site/oauth2/access_token (refresh_token) answered HTTP 502',
+    );
+    const refreshToken = first.cookies
+      .find(c => c.startsWith('bitbucket-refresh-token='))!
+      .split('=')[1];
+    expect(refreshed.text).not.toContain(decodeURIComponent(refreshToken));
+  });
+});
