@@ -4,9 +4,11 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   authProvidersExtensionPoint,
+  AuthProviderRouteHandlers,
   createOAuthRouteHandlers,
   OAuthEnvironmentHandler,
 } from '@backstage/plugin-auth-node';
+import { NotAllowedError } from '@backstage/errors';
 import { createBitbucketAuthenticator } from './authenticator';
 import { readBitbucketSignInResolver } from './signInResolver';
 
@@ -31,24 +33,65 @@ export const authModuleBitbucketProvider = createBackendModule({
           // What createOAuthProviderFactory does, but with a resolver chain
           // that reports what each resolver looked for.
           factory: ctx =>
-            OAuthEnvironmentHandler.mapConfig(ctx.config, envConfig =>
-              createOAuthRouteHandlers({
-                authenticator,
-                appUrl: ctx.appUrl,
-                baseUrl: ctx.baseUrl,
-                config: envConfig,
-                isOriginAllowed: ctx.isOriginAllowed,
-                cookieConfigurer: ctx.cookieConfigurer,
-                providerId: ctx.providerId,
-                resolverContext: ctx.resolverContext,
-                signInResolver: readBitbucketSignInResolver({
+            refuseForeignReturnAddresses(
+              ctx.isOriginAllowed,
+              OAuthEnvironmentHandler.mapConfig(ctx.config, envConfig =>
+                createOAuthRouteHandlers({
+                  authenticator,
+                  appUrl: ctx.appUrl,
+                  baseUrl: ctx.baseUrl,
                   config: envConfig,
-                  logger,
+                  isOriginAllowed: ctx.isOriginAllowed,
+                  cookieConfigurer: ctx.cookieConfigurer,
+                  providerId: ctx.providerId,
+                  resolverContext: ctx.resolverContext,
+                  signInResolver: readBitbucketSignInResolver({
+                    config: envConfig,
+                    logger,
+                  }),
                 }),
-              }),
+              ),
             ),
         });
       },
     });
   },
 });
+
+/**
+ * The auth framework checks `origin` only when Bitbucket calls back, and
+ * never checks `redirectUrl`, so a crafted start link could bounce a signed-in
+ * user to any site. Both must be an origin the app is served from.
+ */
+function refuseForeignReturnAddresses(
+  isOriginAllowed: (origin: string) => boolean,
+  handlers: AuthProviderRouteHandlers,
+): AuthProviderRouteHandlers {
+  return {
+    start(req, res) {
+      for (const name of ['origin', 'redirectUrl']) {
+        const value = req.query[name]?.toString();
+        if (value && !isAllowedUrl(value, isOriginAllowed)) {
+          throw new NotAllowedError(
+            `The sign-in ${name} ${value} is not an origin of this Backstage app (app.baseUrl, backend.cors.origin)`,
+          );
+        }
+      }
+      return handlers.start(req, res);
+    },
+    frameHandler: (req, res) => handlers.frameHandler(req, res),
+    refresh: handlers.refresh && ((req, res) => handlers.refresh!(req, res)),
+    logout: handlers.logout && ((req, res) => handlers.logout!(req, res)),
+  };
+}
+
+function isAllowedUrl(
+  value: string,
+  isOriginAllowed: (origin: string) => boolean,
+): boolean {
+  try {
+    return isOriginAllowed(new URL(value).origin);
+  } catch {
+    return false;
+  }
+}

@@ -58,6 +58,18 @@ export function exchangeAuthorizationCode(
   strategy: BitbucketStrategy,
 ): Promise<BitbucketGrant> {
   return new Promise((resolve, reject) => {
+    // A repeated parameter is ambiguous; which copy wins is up to each parser
+    const repeated = ['code', 'state', 'error'].find(name =>
+      Array.isArray(req.query[name]),
+    );
+    if (repeated) {
+      reject(
+        new InputError(
+          `The Bitbucket callback has more than one ${repeated}; start the sign-in again`,
+        ),
+      );
+      return;
+    }
     const attempt: BitbucketStrategy & Record<string, unknown> =
       Object.create(strategy);
     attempt.success = (

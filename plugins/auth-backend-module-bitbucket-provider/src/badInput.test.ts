@@ -1,0 +1,188 @@
+import {
+  BitbucketSimulator,
+  SimulatorConsumer,
+  startBitbucketSimulator,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import {
+  CALLBACK_URL,
+  startAuthBackend,
+  userEntity,
+} from './__testUtils__/startAuthBackend';
+
+const consumer: SimulatorConsumer = {
+  key: 'bad-input-client',
+  secret: 'bad-input-client-secret',
+  callbackUrl: CALLBACK_URL,
+  scopes: ['account', 'email'],
+};
+
+/** Starts a sign-in and returns what the browser holds: the nonce cookie and a real callback query */
+async function startedSignIn(
+  backendUrl: string,
+  simulator: BitbucketSimulator,
+  origin = 'http://localhost:3000',
+) {
+  const start = await fetch(
+    `${backendUrl}/api/auth/bitbucket/start?env=development&origin=${encodeURIComponent(
+      origin,
+    )}`,
+    { redirect: 'manual' },
+  );
+  const cookie = start.headers
+    .getSetCookie()
+    .map(c => c.split(';')[0])
+    .filter(c => !c.endsWith('='))
+    .join('; ');
+  const callback = new URL(
+    await simulator.approve(start.headers.get('location')!, 'alice-bb'),
+  );
+  return { cookie, params: callback.searchParams };
+}
+
+describe('bad input on the callback', () => {
+  let simulator: BitbucketSimulator;
+  let backend: Awaited<ReturnType<typeof startAuthBackend>>;
+
+  beforeAll(async () => {
+    simulator = await startBitbucketSimulator({ consumers: [consumer] });
+    backend = await startAuthBackend({
+      simulator,
+      consumer,
+      entities: [
+        userEntity('alice', { profile: { email: 'alice@example.com' } }),
+      ],
+      providerConfig: {
+        signIn: {
+          resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }],
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await backend.stop();
+    await simulator.stop();
+  });
+
+  async function callback(query: string, cookie: string) {
+    const res = await fetch(
+      `${backend.backendUrl}/api/auth/bitbucket/handler/frame?${query}`,
+      {
+        headers: { cookie },
+        redirect: 'manual',
+      },
+    );
+    const body = await res.text();
+    try {
+      // the popup page carries its message URI-encoded
+      return { status: res.status, body: decodeURIComponent(body) };
+    } catch {
+      return { status: res.status, body };
+    }
+  }
+
+  function expectCleanRefusal(result: { status: number; body: string }) {
+    expect(result.status).toBeLessThan(500);
+    expect(result.body).not.toMatch(/backstageIdentity|accessToken/);
+    expect(result.body).not.toMatch(/\bat [\w.<>]+ \(|node_modules/); // no stack trace
+  }
+
+  it.each([
+    [
+      'no code',
+      (p: URLSearchParams) => `state=${p.get('state')}`,
+      /authorization code/,
+    ],
+    [
+      'a garbage code',
+      (p: URLSearchParams) => `code=garbage&state=${p.get('state')}`,
+      /did not accept the authorization code/,
+    ],
+    [
+      'two codes',
+      (p: URLSearchParams) =>
+        `code=${p.get('code')}&code=${p.get('code')}&state=${p.get('state')}`,
+      /more than one/,
+    ],
+    ['no state', (p: URLSearchParams) => `code=${p.get('code')}`, /./],
+    [
+      'a garbage state',
+      (p: URLSearchParams) => `code=${p.get('code')}&state=%%%garbage`,
+      /./,
+    ],
+    [
+      'two states',
+      (p: URLSearchParams) =>
+        `code=${p.get('code')}&state=${p.get('state')}&state=${p.get('state')}`,
+      /./,
+    ],
+    [
+      'an error from Bitbucket',
+      (p: URLSearchParams) =>
+        `error=server_error&error_description=Something+broke&state=${p.get(
+          'state',
+        )}`,
+      /./,
+    ],
+  ])('refuses a callback with %s cleanly', async (_, query, message) => {
+    const { cookie, params } = await startedSignIn(
+      backend.backendUrl,
+      simulator,
+    );
+    const result = await callback(query(params), cookie);
+    expectCleanRefusal(result);
+    expect(result.body).toMatch(message);
+  });
+
+  it('refuses a huge query string cleanly', async () => {
+    const { cookie, params } = await startedSignIn(
+      backend.backendUrl,
+      simulator,
+    );
+    const result = await callback(
+      `code=${params.get('code')}&state=${params.get(
+        'state',
+      )}&junk=${'x'.repeat(20_000)}`,
+      cookie,
+    );
+    expectCleanRefusal(result);
+  });
+
+  it.each([
+    ['an origin', 'origin=http%3A%2F%2Fevil.example'],
+    [
+      'a redirectUrl',
+      'origin=http%3A%2F%2Flocalhost%3A3000&flow=redirect&redirectUrl=http%3A%2F%2Fevil.example%2Fsteal',
+    ],
+    [
+      'a malformed redirectUrl',
+      'origin=http%3A%2F%2Flocalhost%3A3000&flow=redirect&redirectUrl=not-a-url',
+    ],
+  ])(
+    'refuses to start a sign-in that would return to %s outside the app',
+    async (_, query) => {
+      const start = await fetch(
+        `${backend.backendUrl}/api/auth/bitbucket/start?env=development&${query}`,
+        {
+          redirect: 'manual',
+        },
+      );
+      const body = await start.text();
+      expect(start.status).toBe(403);
+      expect(body).toContain('is not an origin of this Backstage app');
+      expect(start.headers.get('location')).toBeNull();
+    },
+  );
+
+  it('still follows a redirectUrl inside the app', async () => {
+    const start = await fetch(
+      `${
+        backend.backendUrl
+      }/api/auth/bitbucket/start?env=development&origin=http%3A%2F%2Flocalhost%3A3000&flow=redirect&redirectUrl=${encodeURIComponent(
+        'http://localhost:3000/catalog',
+      )}`,
+      { redirect: 'manual' },
+    );
+    expect(start.status).toBe(302);
+  });
+});
