@@ -2,6 +2,7 @@ import { createBackend } from '@backstage/backend-defaults';
 
 const backend = createBackend();
 
+backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(
   import('@bitbucket-signin/plugin-auth-backend-module-bitbucket-provider'),

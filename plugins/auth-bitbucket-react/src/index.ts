@@ -1,0 +1,16 @@
+/**
+ * Bitbucket Cloud sign-in for Backstage apps: the auth API, its factory and
+ * the SignInPage provider. For the new frontend system see the `/alpha`
+ * entry point.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  bitbucketAuthApiRef,
+  bitbucketAuthApiFactory,
+  bitbucketAuthProvider,
+  bitbucketDefaultScopes,
+} from './apis';
+export { bitbucketSignInProvider } from './signInProvider';
+export { BitbucketIcon } from './BitbucketIcon';
