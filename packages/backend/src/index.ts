@@ -15,4 +15,5 @@ backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),
 );
 
-backend.start();
+// A replica whose start-up failed must exit, so its orchestrator restarts it
+backend.start().catch(() => process.exit(1));

@@ -1,0 +1,91 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+/** One real packages/backend process (`src/index.ts`), in its own process group */
+export interface BackendProcess {
+  name: string;
+  /** Where it listens, e.g. `http://127.0.0.1:41234` */
+  url: string;
+  /** What it logged so far (the tail) */
+  output(): string;
+  running(): boolean;
+  /** SIGKILL to the whole process group, as when a replica's node dies; resolves on exit */
+  kill(): Promise<void>;
+  /** SIGTERM, then SIGKILL to the group after 10 s. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const backendDir = path.resolve(__dirname, '../../..');
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+export function startBackendProcess(options: {
+  name: string;
+  port: number;
+  configFiles: string[];
+  env: Record<string, string>;
+}): BackendProcess {
+  const { name, port, configFiles, env } = options;
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+      'src/index.ts',
+      ...configFiles.flatMap(file => ['--config', file]),
+    ],
+    {
+      cwd: backendDir,
+      env: { ...process.env, ...env },
+      detached: true, // its own process group, so kill(-pid) takes everything it started
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const append = (chunk: unknown) => {
+    output += String(chunk);
+    if (output.length > 400_000) output = output.slice(-400_000);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
+  const running = () => child.exitCode === null && child.signalCode === null;
+
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  // If jest exits without afterAll, do not leave the backend behind
+  const killOnExit = () => killGroup('SIGKILL');
+  process.on('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
+
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    running,
+    async kill() {
+      if (running()) killGroup('SIGKILL');
+      await Promise.race([exited, sleep(10_000)]);
+    },
+    async stop() {
+      if (running()) {
+        killGroup('SIGTERM');
+        const clean = await Promise.race([
+          exited.then(() => true),
+          sleep(10_000).then(() => false),
+        ]);
+        if (!clean) killGroup('SIGKILL');
+      }
+      // anything else left in the group (there should be nothing)
+      killGroup('SIGKILL');
+      await Promise.race([exited, sleep(5_000)]);
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import net from 'node:net';
+
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago. Another process may
+ * take it before the caller listens on it; callers that cannot tolerate that
+ * retry with a new port.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
