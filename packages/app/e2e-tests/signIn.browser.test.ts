@@ -433,6 +433,21 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       );
     }));
 
+  it('asks to sign in again once Bitbucket revoked the refresh token', () =>
+    step('refresh-revoked', async () => {
+      // bob-bb is signed in from the previous step; he removes the app in Bitbucket
+      simulator!.revokeRefreshTokens('bob-bb');
+      const refresh = page.waitForResponse(response =>
+        response.url().startsWith(`${baseUrl}/api/auth/bitbucket/refresh`),
+      );
+
+      await page.reload();
+
+      expect((await refresh).status()).toBe(401);
+      await expectSignInPage();
+      expect(await page.getByTestId('display-name').count()).toBe(0);
+    }));
+
   it('sent no request off this machine', () => {
     expect(externalRequests).toEqual([]);
   });
