@@ -1,0 +1,231 @@
+/**
+ * Starting, observing and stopping the two backend processes.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { GC_MARKER } from './protocol';
+
+export const benchDir = path.resolve(__dirname, '..');
+
+export type BackendName = 'ours' | 'public';
+
+export interface BackendProcess {
+  name: BackendName;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** The last lines the process wrote, for error reports */
+  output(): string;
+  /** Full GC in the backend (SIGUSR2 handler in backendMain.ts), then its memory as it reports it */
+  gc(): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The config both backends get; only the port and the OAuth consumer key differ */
+export function backendConfig(options: {
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  simulatorUrl: string;
+}) {
+  const { port, clientId, clientSecret, simulatorUrl } = options;
+  return {
+    app: { baseUrl: 'http://localhost:3000' },
+    backend: {
+      baseUrl: `http://127.0.0.1:${port}`,
+      listen: { port, host: '127.0.0.1' },
+      database: { client: 'better-sqlite3', connection: ':memory:' },
+    },
+    auth: {
+      environment: 'development',
+      providers: {
+        bitbucket: {
+          development: {
+            clientId,
+            clientSecret,
+            // read by our module; the public one has no such settings and
+            // reaches the simulator through the hook in backendMain.ts
+            authorizationUrl: `${simulatorUrl}/site/oauth2/authorize`,
+            tokenUrl: `${simulatorUrl}/site/oauth2/access_token`,
+            apiBaseUrl: `${simulatorUrl}/2.0`,
+            signIn: {
+              resolvers: [{ resolver: 'userIdMatchingUserEntityAnnotation' }],
+            },
+          },
+        },
+      },
+    },
+    catalog: {
+      // bench/catalog.yaml is read once at startup; no re-processing during the run
+      processingInterval: { minutes: 30 },
+      rules: [{ allow: ['User', 'Group'] }],
+      locations: [
+        { type: 'file', target: path.join(benchDir, 'catalog.yaml') },
+      ],
+    },
+  };
+}
+
+export async function startBackend(options: {
+  name: BackendName;
+  entry: string;
+  port: number;
+  configFile: string;
+  simulatorUrl: string;
+  cpuProfileDir?: string;
+}): Promise<BackendProcess> {
+  const { name, entry, port, configFile, simulatorUrl, cpuProfileDir } =
+    options;
+  const nodeArgs = [
+    '--expose-gc',
+    ...(cpuProfileDir
+      ? [
+          '--cpu-prof',
+          // one file per thread (the TypeScript loader hooks run in a worker):
+          // CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, main thread id 0
+          '--cpu-prof-dir',
+          path.join(cpuProfileDir, name),
+        ]
+      : []),
+    '--require',
+    require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+    entry,
+    '--config',
+    configFile,
+  ];
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: benchDir,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      BENCH_SIMULATOR_URL: simulatorUrl,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group, so stopping it takes anything it started along
+    detached: true,
+  });
+  if (!child.pid) {
+    throw new Error(`could not start the ${name} backend`);
+  }
+  const pid = child.pid;
+  const tail: string[] = [];
+  const gcWaiters: Array<(info: Record<string, unknown>) => void> = [];
+  let pending = '';
+  const onOutput = (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.startsWith(GC_MARKER)) {
+        gcWaiters.shift()?.(JSON.parse(line.slice(GC_MARKER.length)));
+        continue;
+      }
+      tail.push(line);
+      if (tail.length > 200) {
+        tail.shift();
+      }
+    }
+  };
+  child.stdout!.on('data', onOutput);
+  child.stderr!.on('data', onOutput);
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    child,
+    output: () => tail.join('\n'),
+    gc() {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const index = gcWaiters.indexOf(done);
+          if (index >= 0) gcWaiters.splice(index, 1);
+          reject(new Error(`${name} backend did not confirm GC within 10 s`));
+        }, 10_000);
+        const done = (info: Record<string, unknown>) => {
+          clearTimeout(timer);
+          resolve(info);
+        };
+        gcWaiters.push(done);
+        process.kill(pid, 'SIGUSR2');
+      });
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          return;
+        }
+        // SIGTERM lets the backend shut down (and write a --cpu-prof profile)
+        killGroup(pid, 'SIGTERM');
+        const timeout = new Promise<'timeout'>(resolve =>
+          setTimeout(() => resolve('timeout'), 10_000).unref(),
+        );
+        if ((await Promise.race([exited, timeout])) === 'timeout') {
+          killGroup(pid, 'SIGKILL');
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Signals a process group; ignores groups that are already gone */
+export function killGroup(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** /proc/<pid>/status: VmRSS, VmHWM (peak) and the anonymous / file-backed parts of the RSS, in bytes */
+export function readRss(pid: number): {
+  rss: number;
+  peakRss: number;
+  rssAnon: number;
+  rssFile: number;
+} {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  };
+  return {
+    rss: kb('VmRSS'),
+    peakRss: kb('VmHWM'),
+    rssAnon: kb('RssAnon'),
+    rssFile: kb('RssFile'),
+  };
+}
+
+const clockTicksPerSecond = 100; // USER_HZ on Linux
+
+/** CPU time (user + system, all threads) the process has used, in ms, from /proc/<pid>/stat */
+export function readCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // the command name is in parentheses and may contain spaces: split after it
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / clockTicksPerSecond;
+}

@@ -1,0 +1,304 @@
+/**
+ * The one table `yarn bench` prints, and the same as JSON.
+ */
+import type { BackendName } from './processes';
+import { percentile, slope, sum } from './stats';
+import type { BlockRecord, RunRecord } from './types';
+
+export interface ReportRow {
+  metric: string;
+  unit: string;
+  ours: number;
+  public: number;
+  /** ours / public; null where the ratio means nothing (e.g. near-zero growth) */
+  ratio: number | null;
+  /** Whether a higher value is better, for reading the ratio */
+  higherIsBetter: boolean;
+  decimals: number;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+export interface Report {
+  title: string;
+  rows: ReportRow[];
+  targets: TargetCheck[];
+  notes: string[];
+}
+
+const MB = 2 ** 20;
+/** A Bitbucket call's simulated latency in the second latency phase */
+const SLOW_MS = 100;
+const CONSENT_PATH = '/site/oauth2/authorize';
+
+function blocksOf(run: RunRecord, name: BackendName, phase: RegExp) {
+  return run.blocks.filter(b => b.backend === name && phase.test(b.phase));
+}
+
+function callbackSamples(blocks: BlockRecord[]) {
+  return blocks.flatMap(b => b.callbackMs);
+}
+
+function rate(blocks: BlockRecord[]) {
+  const ms = sum(blocks.map(b => b.elapsedMs));
+  return ms > 0 ? sum(blocks.map(b => b.succeeded)) / (ms / 1000) : NaN;
+}
+
+function cpuPerSignIn(blocks: BlockRecord[]) {
+  const n = sum(blocks.map(b => b.attempted));
+  return n > 0 ? sum(blocks.map(b => b.backendCpuMs)) / n : NaN;
+}
+
+export function buildReport(run: RunRecord): Report {
+  const rows: ReportRow[] = [];
+  const add = (
+    metric: string,
+    unit: string,
+    value: (name: BackendName) => number,
+    options: {
+      higherIsBetter?: boolean;
+      decimals?: number;
+      noRatioBelow?: number;
+    } = {},
+  ) => {
+    const ours = value('ours');
+    const pub = value('public');
+    const meaningful =
+      Number.isFinite(ours) &&
+      Number.isFinite(pub) &&
+      pub !== 0 &&
+      (options.noRatioBelow === undefined ||
+        Math.abs(pub) >= options.noRatioBelow);
+    rows.push({
+      metric,
+      unit,
+      ours,
+      public: pub,
+      ratio: meaningful ? ours / pub : null,
+      higherIsBetter: options.higherIsBetter ?? false,
+      decimals: options.decimals ?? 1,
+    });
+  };
+
+  for (const latency of [0, SLOW_MS]) {
+    for (const p of [50, 95, 99]) {
+      add(`callback p${p}, Bitbucket +${latency} ms/call`, 'ms', name =>
+        percentile(
+          callbackSamples(
+            blocksOf(run, name, new RegExp(`^latency @${latency}ms$`)),
+          ),
+          p,
+        ),
+      );
+    }
+  }
+  for (const c of [1, 10, 50]) {
+    add(
+      `sign-ins/s at ${c} concurrent`,
+      '/s',
+      name => rate(blocksOf(run, name, new RegExp(`^throughput c=${c}$`))),
+      { higherIsBetter: true },
+    );
+  }
+  add(
+    'errors (all measured sign-ins)',
+    '',
+    name => sum(blocksOf(run, name, /./).map(b => b.errors)),
+    { decimals: 0 },
+  );
+  add(
+    'sign-ins measured',
+    '',
+    name => sum(blocksOf(run, name, /./).map(b => b.attempted)),
+    {
+      decimals: 0,
+      higherIsBetter: true,
+    },
+  );
+  add(
+    'Bitbucket calls per sign-in (token + API)',
+    '',
+    name => {
+      const tally = run.tallies[name];
+      const calls = sum(
+        Object.entries(tally.bitbucketCalls)
+          .filter(([pathname]) => pathname !== CONSENT_PATH)
+          .map(([, count]) => count),
+      );
+      return calls / tally.callsCountedSignIns;
+    },
+    { decimals: 2 },
+  );
+  add(
+    'backend CPU per sign-in at 50 concurrent',
+    'ms',
+    name => cpuPerSignIn(blocksOf(run, name, /c=50/)),
+    { decimals: 2 },
+  );
+
+  const memory = (name: BackendName, label: string) =>
+    run.tallies[name].memory.find(m => m.label.startsWith(label));
+  add('RSS at ready (after GC)', 'MB', name => run.rssAtReady[name] / MB);
+  add(
+    'RSS before the 5,000 (after warm-up, after GC)',
+    'MB',
+    name => (memory(name, 'before')?.rss ?? NaN) / MB,
+  );
+  add(
+    'RSS after 5,000 sign-ins (after GC)',
+    'MB',
+    name => (memory(name, 'after 5,000')?.rss ?? NaN) / MB,
+  );
+  add(
+    'RSS after 10,000 sign-ins (after GC)',
+    'MB',
+    name => (memory(name, 'after 10,000')?.rss ?? NaN) / MB,
+  );
+  const growth = (name: BackendName, from: string, to: string) =>
+    ((memory(name, to)?.rss ?? NaN) - (memory(name, from)?.rss ?? NaN)) / MB;
+  add(
+    'RSS growth, first 5,000 (after GC)',
+    'MB',
+    name => growth(name, 'before', 'after 5,000'),
+    { noRatioBelow: 2 },
+  );
+  add(
+    'RSS growth, second 5,000 (after GC)',
+    'MB',
+    name => growth(name, 'after 5,000', 'after 10,000'),
+    { noRatioBelow: 2 },
+  );
+  const secondWindowTrend = (name: BackendName) => {
+    const points = run.tallies[name].memory.filter(
+      m => m.signIns >= 5_000 && !m.label.startsWith('before'),
+    );
+    return slope(points.map(m => [m.signIns / 1000, m.rss / MB]));
+  };
+  add('RSS trend, second 5,000 (5 points)', 'MB/1k', secondWindowTrend, {
+    decimals: 2,
+    noRatioBelow: 0.4,
+  });
+  add(
+    'V8 heap used after 10,000 (after GC)',
+    'MB',
+    name => (memory(name, 'after 10,000')?.heapUsed ?? NaN) / MB,
+  );
+  add('peak RSS (VmHWM)', 'MB', name => run.peakRss[name] / MB);
+
+  const row = (metric: string) => rows.find(r => r.metric.startsWith(metric))!;
+  const p50Slow = row(`callback p50, Bitbucket +${SLOW_MS} ms/call`);
+  const c50 = row('sign-ins/s at 50 concurrent');
+  const errors = row('errors');
+  const growth1 = row('RSS growth, first 5,000');
+  const growth2 = row('RSS growth, second 5,000');
+  const trend = row('RSS trend, second 5,000');
+  const budget = 2 * SLOW_MS + 40;
+  const targets: TargetCheck[] = [
+    {
+      target: `callback p50 with +${SLOW_MS} ms/call <= 2 round trips + 40 ms = ${budget} ms`,
+      measured: `${p50Slow.ours.toFixed(1)} ms (public ${p50Slow.public.toFixed(
+        1,
+      )} ms)`,
+      pass: p50Slow.ours <= budget,
+    },
+    {
+      target: 'sign-ins/s at 50 concurrent >= public, zero errors',
+      measured: `${c50.ours.toFixed(1)}/s vs ${c50.public.toFixed(1)}/s (${(
+        (c50.ratio ?? NaN) * 100
+      ).toFixed(0)}%), ${errors.ours} errors`,
+      pass: c50.ours >= c50.public && errors.ours === 0,
+    },
+    {
+      target: 'RSS growth over 5,000 sign-ins < 30 MB after GC',
+      measured: `${growth1.ours.toFixed(1)} MB (public ${growth1.public.toFixed(
+        1,
+      )} MB)`,
+      pass: growth1.ours < 30,
+    },
+    {
+      target:
+        'no growth trend over a second 5,000 (growth < 5 MB, slope < 1 MB per 1,000)',
+      measured: `${growth2.ours.toFixed(1)} MB, ${trend.ours.toFixed(
+        2,
+      )} MB/1k (public ${growth2.public.toFixed(1)} MB, ${trend.public.toFixed(
+        2,
+      )} MB/1k)`,
+      pass: growth2.ours < 5 && trend.ours < 1,
+    },
+  ];
+
+  const measured = run.blocks;
+  const seconds = sum(measured.map(b => b.elapsedMs)) / 1000;
+  const weighted = (value: (b: BlockRecord) => number) =>
+    sum(measured.map(b => value(b) * b.elapsedMs)) / (seconds * 1000);
+  const driverPerSignIn =
+    sum(measured.map(b => b.driverCpuMs)) / sum(measured.map(b => b.attempted));
+  const notes = [
+    `total run time ${run.totalSeconds.toFixed(
+      0,
+    )} s (backends ready after ${run.readySeconds.ours.toFixed(
+      1,
+    )} s / ${run.readySeconds.public.toFixed(1)} s); ${
+      measured.length
+    } alternating blocks`,
+    `machine: ${run.environment.cpus} cores busy ${weighted(
+      b => b.machineBusyCores,
+    ).toFixed(2)} on average while measuring, of which ${weighted(
+      b => b.foreignCores,
+    ).toFixed(
+      2,
+    )} cores were processes outside the bench; driver + simulator ${driverPerSignIn.toFixed(
+      2,
+    )} ms CPU per sign-in`,
+    `public module ${run.environment.publicModuleVersion}, plugin-auth-backend ${run.environment.authBackendVersion}, Node ${run.environment.node}`,
+  ];
+  return {
+    title:
+      'Bitbucket sign-in: ours vs @backstage/plugin-auth-backend-module-bitbucket-provider',
+    rows,
+    targets,
+    notes,
+  };
+}
+
+function format(value: number, decimals: number) {
+  return Number.isFinite(value) ? value.toFixed(decimals) : 'n/a';
+}
+
+export function printReport(report: Report) {
+  const width = Math.max(
+    ...report.rows.map(r => r.metric.length + r.unit.length + 3),
+  );
+  const line = (cells: string[]) =>
+    `${cells[0].padEnd(width)}  ${cells
+      .slice(1)
+      .map(c => c.padStart(9))
+      .join('  ')}`;
+  const out: string[] = [];
+  out.push('', report.title, '');
+  out.push(line(['', 'ours', 'public', 'ours/pub']));
+  out.push('-'.repeat(width + 3 * 11));
+  for (const row of report.rows) {
+    out.push(
+      line([
+        `${row.metric}${row.unit ? ` (${row.unit})` : ''}`,
+        format(row.ours, row.decimals),
+        format(row.public, row.decimals),
+        row.ratio === null ? 'n/a' : row.ratio.toFixed(2),
+      ]),
+    );
+  }
+  out.push('', 'Targets (ours):');
+  for (const t of report.targets) {
+    out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.measured}`);
+  }
+  out.push('');
+  for (const note of report.notes) {
+    out.push(`  ${note}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}

@@ -1,0 +1,68 @@
+import type { BackendName } from './processes';
+
+/** One run of sign-ins against one backend */
+export interface BlockRecord {
+  phase: string;
+  backend: BackendName;
+  /** Added by the simulator to every token and /2.0 call */
+  latencyMs: number;
+  concurrency: number;
+  planned: number;
+  attempted: number;
+  succeeded: number;
+  errors: number;
+  errorSamples: Record<string, number>;
+  elapsedMs: number;
+  signInsPerSecond: number;
+  /** handler/frame latency of each successful sign-in */
+  callbackMs: number[];
+  /** CPU time of the backend under test (all threads) during the block */
+  backendCpuMs: number;
+  /** CPU time of the idle backend meanwhile */
+  otherBackendCpuMs: number;
+  /** CPU time of this process (driver and simulator) meanwhile */
+  driverCpuMs: number;
+  /** Busy cores of the whole machine, averaged over the block */
+  machineBusyCores: number;
+  /** Busy cores not explained by the bench's own processes */
+  foreignCores: number;
+  /** Simulator request counts per pathname during the block */
+  bitbucketCalls: Record<string, number>;
+}
+
+export interface MemoryPoint {
+  label: string;
+  /** Sign-ins on this backend since the baseline */
+  signIns: number;
+  /** VmRSS after a full GC, bytes */
+  rss: number;
+  /** VmHWM so far, bytes */
+  peakRss: number;
+  /** Anonymous (heap, malloc) and file-backed parts of that RSS, bytes */
+  rssAnon: number;
+  rssFile: number;
+  /** V8 heap in use and reserved after the GC, as the backend reported them, bytes */
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory of C++ objects bound to JS (buffers etc.), bytes */
+  external: number;
+  atMs: number;
+}
+
+export interface BackendTally {
+  signInsSinceBaseline: number;
+  memory: MemoryPoint[];
+  bitbucketCalls: Record<string, number>;
+  callsCountedSignIns: number;
+}
+
+export interface RunRecord {
+  startedAt: string;
+  totalSeconds: number;
+  environment: Record<string, unknown>;
+  readySeconds: Record<BackendName, number>;
+  rssAtReady: Record<BackendName, number>;
+  peakRss: Record<BackendName, number>;
+  tallies: Record<BackendName, BackendTally>;
+  blocks: BlockRecord[];
+}
