@@ -5,10 +5,10 @@ import {
   signInThroughBackstage,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
-import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BackendProcess, startBackendProcess } from './testing/backendProcess';
 import { freePort } from './testing/freePort';
 
 jest.setTimeout(120_000);
@@ -21,9 +21,8 @@ const repoRoot = path.resolve(__dirname, '../../..');
  */
 describe('packages/backend signing in against the Bitbucket simulator', () => {
   let simulator: BitbucketSimulator;
-  let backend: ChildProcess;
+  let backend: BackendProcess;
   let backendUrl: string;
-  let output = '';
   let configDir: string;
 
   beforeAll(async () => {
@@ -62,27 +61,16 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
         },
       }),
     );
-    backend = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        'src/index.ts',
-        '--config',
+    backend = startBackendProcess({
+      name: 'backend',
+      port,
+      configFiles: [
         path.join(repoRoot, 'app-config.yaml'),
-        '--config',
         path.join(repoRoot, 'app-config.simulator.yaml'),
-        '--config',
         testConfig,
       ],
-      {
-        cwd: path.resolve(__dirname, '..'),
-        env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    backend.stdout!.on('data', chunk => (output += chunk));
-    backend.stderr!.on('data', chunk => (output += chunk));
+      env: { NODE_ENV: 'development', LOG_LEVEL: 'info' },
+    });
 
     // Up once the catalog has read examples/org.yaml and alice can sign in
     const deadline = Date.now() + 90_000;
@@ -96,19 +84,15 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline || backend.exitCode !== null) {
-        throw new Error(`backend did not become ready:\n${output}`);
+      if (Date.now() > deadline || !backend.running()) {
+        throw new Error(`backend did not become ready:\n${backend.output()}`);
       }
       await new Promise(resolve => setTimeout(resolve, 500));
     }
   });
 
   afterAll(async () => {
-    if (backend && backend.exitCode === null) {
-      const exited = new Promise(resolve => backend.once('exit', resolve));
-      backend.kill('SIGTERM');
-      await exited;
-    }
+    await backend?.stop();
     await simulator?.stop();
     fs.rmSync(configDir, { recursive: true, force: true });
   });
@@ -158,7 +142,8 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
       'Bitbucket user grace-bb matches no User entity',
     );
     await new Promise(resolve => setTimeout(resolve, 200));
-    const logLines = output
+    const logLines = backend
+      .output()
       .split('\n')
       .filter(line =>
         /Bitbucket user grace-bb \{[^}]+\} could not be signed in/.test(line),
@@ -187,7 +172,9 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
       backendUrl,
       consent: url => simulator.approve(url, 'alice-bb'),
     });
-    expect(output).not.toContain('simulator-client-secret');
-    expect(output).not.toContain(outcome.response!.providerInfo.accessToken);
+    expect(backend.output()).not.toContain('simulator-client-secret');
+    expect(backend.output()).not.toContain(
+      outcome.response!.providerInfo.accessToken,
+    );
   });
 });

@@ -10,10 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../testing/freePort';
-import {
-  BackendProcess,
-  startBackendProcess,
-} from './__testUtils__/backendProcess';
+import { BackendProcess, startBackendProcess } from '../testing/backendProcess';
 import { burst, BurstResult, percentile } from './__testUtils__/burst';
 import { signInAcrossReplicas } from './__testUtils__/signInAcrossReplicas';
 import { startTestPostgres, TestPostgres } from './__testUtils__/postgres';

@@ -15,7 +15,7 @@ export interface BackendProcess {
   stop(): Promise<void>;
 }
 
-const backendDir = path.resolve(__dirname, '../../..');
+const backendDir = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 export function startBackendProcess(options: {
