@@ -12,6 +12,7 @@ import {
   exchangeAuthorizationCode,
   refreshWithToken,
 } from './strategy';
+import { BitbucketTokenEndpoint } from './tokenEndpoint';
 import { BitbucketIdentity } from './types';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
@@ -54,16 +55,22 @@ export function createBitbucketAuthenticator(
           providerConfig.workspaces || providerConfig.workspaceOwnership,
         ),
       });
+      const tokenEndpoint = new BitbucketTokenEndpoint({
+        tokenUrl: providerConfig.tokenUrl,
+        clientId: providerConfig.clientId,
+        clientSecret: providerConfig.clientSecret,
+        timeoutMs: providerConfig.timeoutMs,
+        logger,
+      });
       const strategy = createBitbucketStrategy({
         config: providerConfig,
         callbackUrl,
-        client,
-        logger,
       });
       return {
         allowedWorkspaces: providerConfig.workspaces,
+        callbackUrl,
         client,
-        strategy,
+        tokenEndpoint,
         helper: PassportOAuthAuthenticatorHelper.from(strategy as never),
       };
     },
@@ -72,25 +79,21 @@ export function createBitbucketAuthenticator(
       // for, and understands no other authorize parameters.
       return helper.start({ ...input, scope: '' }, {});
     },
-    async authenticate(input, { strategy, allowedWorkspaces }) {
-      const grant = await exchangeAuthorizationCode(input.req, strategy);
+    async authenticate(input, ctx) {
+      const grant = await exchangeAuthorizationCode(input.req, ctx);
       assertMemberOfAllowedWorkspace(
         grant.fullProfile,
-        allowedWorkspaces,
+        ctx.allowedWorkspaces,
         logger,
       );
       return toResult(grant);
     },
-    async refresh(input, { strategy, client, allowedWorkspaces }) {
-      const grant = await refreshWithToken(
-        strategy,
-        client,
-        input.refreshToken,
-      );
+    async refresh(input, ctx) {
+      const grant = await refreshWithToken(ctx, input.refreshToken);
       // re-checked on every refresh: removal from the workspace ends access then
       assertMemberOfAllowedWorkspace(
         grant.fullProfile,
-        allowedWorkspaces,
+        ctx.allowedWorkspaces,
         logger,
       );
       // Bitbucket may not rotate the refresh token; the old one stays valid then

@@ -117,12 +117,17 @@ describe('bad input on the callback', () => {
       /./,
     ],
     [
-      'an error from Bitbucket',
+      'a server error from Bitbucket',
       (p: URLSearchParams) =>
         `error=server_error&error_description=Something+broke&state=${p.get(
           'state',
         )}`,
-      /./,
+      /Bitbucket Cloud failed: GET \/site\/oauth2\/authorize answered server_error \(Something broke\)/,
+    ],
+    [
+      'a refused authorization request',
+      (p: URLSearchParams) => `error=invalid_scope&state=${p.get('state')}`,
+      /refused the authorization request \(invalid_scope: invalid_scope\)\. Check the OAuth consumer's callback URL/,
     ],
   ])('refuses a callback with %s cleanly', async (_, query, message) => {
     const { cookie, params } = await startedSignIn(

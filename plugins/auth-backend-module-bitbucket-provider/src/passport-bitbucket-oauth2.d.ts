@@ -23,11 +23,6 @@ declare module 'passport-bitbucket-oauth2' {
   export class Strategy {
     constructor(options: StrategyOptions, verify: VerifyCallback);
     name: string;
-    _oauth2: unknown;
-    userProfile(
-      accessToken: string,
-      done: (error: unknown, profile?: unknown) => void,
-    ): void;
     authenticate(req: unknown, options?: Record<string, unknown>): void;
   }
 }

@@ -1,33 +1,28 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { OAuthAuthenticatorAuthenticateInput } from '@backstage/plugin-auth-node';
 import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
 import { BitbucketClient } from './BitbucketClient';
 import { BitbucketProviderConfig } from './config';
-import { hardenTokenEndpoint, NodeOAuth2Client } from './tokenEndpoint';
+import { bitbucketUnavailable } from './errors';
+import { BitbucketTokenEndpoint, BitbucketTokens } from './tokenEndpoint';
 import { BitbucketIdentity } from './types';
 
 /** What Bitbucket's token endpoint granted, with the identity fetched for it */
-export interface BitbucketGrant {
-  accessToken: string;
-  refreshToken?: string;
-  params: Record<string, unknown>;
+export interface BitbucketGrant extends BitbucketTokens {
   fullProfile: BitbucketIdentity;
 }
 
 /**
- * passport-bitbucket-oauth2 builds the authorize redirect and runs the code and
- * refresh grants; the profile comes from BitbucketClient, which asks for the
- * user and their emails at once instead of the strategy's single /2.0/user call.
+ * passport-bitbucket-oauth2 builds the redirect to Bitbucket's consent page.
+ * The way back (code exchange, profile) does not go through it: its token
+ * request has no timeout, and its profile is `/2.0/user` alone.
  */
 export function createBitbucketStrategy(options: {
   config: BitbucketProviderConfig;
   callbackUrl: string;
-  client: BitbucketClient;
-  logger?: LoggerService;
 }): BitbucketStrategy {
-  const { config, callbackUrl, client, logger } = options;
-  const strategy = new BitbucketStrategy(
+  const { config, callbackUrl } = options;
+  return new BitbucketStrategy(
     {
       clientID: config.clientId,
       clientSecret: config.clientSecret,
@@ -35,93 +30,77 @@ export function createBitbucketStrategy(options: {
       authorizationURL: config.authorizationUrl,
       tokenURL: config.tokenUrl,
     },
-    (accessToken, refreshToken, params, fullProfile, done) =>
-      done(undefined, { accessToken, params, fullProfile }, { refreshToken }),
+    () => {
+      throw new Error(
+        'Bitbucket callbacks are handled by exchangeAuthorizationCode',
+      );
+    },
   );
-  strategy.userProfile = (accessToken, done) => {
-    client.fetchIdentity(accessToken).then(
-      identity => done(null, identity),
-      error => done(error),
-    );
-  };
-  hardenTokenEndpoint(oauth2Of(strategy), {
-    tokenUrl: config.tokenUrl,
-    timeoutMs: config.timeoutMs,
-    logger,
-  });
-  return strategy;
 }
 
-/** Handles Bitbucket's redirect back: code exchange, then the profile */
-export function exchangeAuthorizationCode(
+/** Handles Bitbucket's redirect back: the code exchange, then the profile */
+export async function exchangeAuthorizationCode(
   req: OAuthAuthenticatorAuthenticateInput['req'],
-  strategy: BitbucketStrategy,
+  options: {
+    tokenEndpoint: BitbucketTokenEndpoint;
+    client: BitbucketClient;
+    callbackUrl: string;
+  },
 ): Promise<BitbucketGrant> {
-  return new Promise((resolve, reject) => {
-    // A repeated parameter is ambiguous; which copy wins is up to each parser
-    const repeated = ['code', 'state', 'error'].find(name =>
-      Array.isArray(req.query[name]),
+  const { tokenEndpoint, client, callbackUrl } = options;
+  // A repeated parameter is ambiguous; which copy wins is up to each parser
+  const repeated = ['code', 'state', 'error'].find(name =>
+    Array.isArray(req.query[name]),
+  );
+  if (repeated) {
+    throw new InputError(
+      `The Bitbucket callback has more than one ${repeated}; start the sign-in again`,
     );
-    if (repeated) {
-      reject(
-        new InputError(
-          `The Bitbucket callback has more than one ${repeated}; start the sign-in again`,
-        ),
-      );
-      return;
-    }
-    const attempt: BitbucketStrategy & Record<string, unknown> =
-      Object.create(strategy);
-    attempt.success = (
-      result: Omit<BitbucketGrant, 'refreshToken'>,
-      privateInfo: { refreshToken?: string },
-    ) => resolve({ ...result, refreshToken: privateInfo.refreshToken });
-    attempt.fail = (info?: { message?: string }) =>
-      reject(
-        new NotAllowedError(
-          `Bitbucket sign-in was declined${
-            info?.message ? ` (${info.message})` : ''
-          }. To sign in, start again and grant access on Bitbucket's consent page`,
-        ),
-      );
-    attempt.error = (error: Error & { oauthError?: unknown }) =>
-      // passport-oauth2 wraps token errors; the wrapped one is already worded for admins
-      reject(error.oauthError instanceof Error ? error.oauthError : error);
-    attempt.redirect = () =>
-      reject(
-        new InputError(
-          'The Bitbucket callback has no authorization code; start the sign-in again',
-        ),
-      );
-    attempt.authenticate(req, {});
-  });
+  }
+  const { code, error } = req.query;
+  if (typeof error === 'string') {
+    throw authorizationFailure(error, req.query.error_description);
+  }
+  if (typeof code !== 'string' || !code) {
+    throw new InputError(
+      'The Bitbucket callback has no authorization code; start the sign-in again',
+    );
+  }
+  const tokens = await tokenEndpoint.exchangeCode(code, callbackUrl);
+  return {
+    ...tokens,
+    fullProfile: await client.fetchIdentity(tokens.accessToken),
+  };
 }
 
 /** The refresh grant, then the profile for the new access token */
-export function refreshWithToken(
-  strategy: BitbucketStrategy,
-  client: BitbucketClient,
+export async function refreshWithToken(
+  options: { tokenEndpoint: BitbucketTokenEndpoint; client: BitbucketClient },
   refreshToken: string,
 ): Promise<BitbucketGrant> {
-  return new Promise<Omit<BitbucketGrant, 'fullProfile'>>((resolve, reject) => {
-    oauth2Of(strategy).getOAuthAccessToken(
-      refreshToken,
-      { grant_type: 'refresh_token' },
-      (error, accessToken, newRefreshToken, params) =>
-        error || !accessToken
-          ? reject(error)
-          : resolve({
-              accessToken,
-              refreshToken: newRefreshToken,
-              params: params ?? {},
-            }),
-    );
-  }).then(async grant => ({
-    ...grant,
-    fullProfile: await client.fetchIdentity(grant.accessToken),
-  }));
+  const tokens = await options.tokenEndpoint.refresh(refreshToken);
+  return {
+    ...tokens,
+    fullProfile: await options.client.fetchIdentity(tokens.accessToken),
+  };
 }
 
-function oauth2Of(strategy: BitbucketStrategy): NodeOAuth2Client {
-  return strategy._oauth2 as NodeOAuth2Client;
+/** `?error=…` on the callback: the user declined, or Bitbucket could not authorize */
+function authorizationFailure(error: string, description: unknown): Error {
+  const said =
+    typeof description === 'string' && description ? description : error;
+  if (error === 'access_denied') {
+    return new NotAllowedError(
+      `Bitbucket sign-in was declined (${said}). To sign in, start again and grant access on Bitbucket's consent page`,
+    );
+  }
+  if (error === 'server_error' || error === 'temporarily_unavailable') {
+    return bitbucketUnavailable(
+      'GET /site/oauth2/authorize',
+      `answered ${error} (${said})`,
+    );
+  }
+  return new NotAllowedError(
+    `Bitbucket Cloud refused the authorization request (${error}: ${said}). Check the OAuth consumer's callback URL and auth.providers.bitbucket.<environment>.callbackUrl`,
+  );
 }

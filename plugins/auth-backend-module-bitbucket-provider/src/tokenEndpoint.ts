@@ -1,176 +1,171 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import http from 'node:http';
-import https from 'node:https';
+import {
+  BitbucketAnswer,
+  BitbucketConnection,
+  describeNetworkError,
+} from './BitbucketConnection';
+import { Deadline } from './deadline';
 import { bitbucketTokenRefused, bitbucketUnavailable } from './errors';
 
-type TokenCallback = (
-  error: unknown,
-  accessToken?: string,
-  refreshToken?: string,
-  results?: Record<string, unknown>,
-) => void;
+type GrantType = 'authorization_code' | 'refresh_token';
 
-type HttpLibrary = {
-  request(options: http.RequestOptions): http.ClientRequest;
-};
-
-/** The parts of node-oauth's OAuth2 client (used by passport-oauth2) that are adjusted here */
-export interface NodeOAuth2Client {
-  setAgent(agent: http.Agent): void;
-  getOAuthAccessToken(
-    code: string,
-    params: Record<string, string>,
-    callback: TokenCallback,
-  ): void;
-  _executeRequest(
-    library: HttpLibrary,
-    options: http.RequestOptions,
-    body: string | null,
-    callback: (...args: unknown[]) => void,
-  ): void;
-}
-
-class TokenEndpointTimeout extends Error {
-  name = 'TokenEndpointTimeout';
+/** What Bitbucket's token endpoint granted */
+export interface BitbucketTokens {
+  accessToken: string;
+  refreshToken?: string;
+  /** The rest of the answer: `scopes`, `expires_in`, `token_type`, ... */
+  params: Record<string, unknown>;
 }
 
 /**
- * node-oauth waits forever, opens a new TLS connection per call and reports
- * failures as bare `{statusCode, data}` objects. This gives the token
- * endpoint a deadline, a kept-alive connection, and errors an admin can act on.
+ * Bitbucket's OAuth token endpoint: the code exchange and the refresh grant,
+ * each with a deadline, over a kept-alive connection, with errors an admin
+ * can act on. (node-oauth, which passport-oauth2 uses, has no timeout and
+ * reports failures as bare `{statusCode, data}` objects.)
  */
-export function hardenTokenEndpoint(
-  oauth2: NodeOAuth2Client,
-  options: { tokenUrl: string; timeoutMs: number; logger?: LoggerService },
-): void {
-  const { tokenUrl, timeoutMs, logger } = options;
-  const tokenPath = new URL(tokenUrl).pathname;
+export class BitbucketTokenEndpoint {
+  readonly #connection: BitbucketConnection;
+  readonly #path: string;
+  /** The client credentials as form fields, as node-oauth sends them */
+  readonly #clientFields: string;
+  readonly #timeoutMs: number;
+  readonly #logger?: LoggerService;
 
-  oauth2.setAgent(
-    tokenUrl.startsWith('https:')
-      ? new https.Agent({ keepAlive: true })
-      : new http.Agent({ keepAlive: true }),
-  );
+  constructor(options: {
+    tokenUrl: string;
+    clientId: string;
+    clientSecret: string;
+    timeoutMs: number;
+    logger?: LoggerService;
+  }) {
+    const { pathname, search } = new URL(options.tokenUrl);
+    this.#connection = new BitbucketConnection(options.tokenUrl);
+    this.#path = `${pathname}${search}`;
+    this.#clientFields = formEncode({
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+    });
+    this.#timeoutMs = options.timeoutMs;
+    this.#logger = options.logger;
+  }
 
-  const execute = oauth2._executeRequest.bind(oauth2);
-  oauth2._executeRequest = (library, requestOptions, body, callback) =>
-    execute(
-      {
-        request(opts) {
-          const req = library.request(opts);
-          const deadline = setTimeout(
-            () => req.destroy(new TokenEndpointTimeout()),
-            timeoutMs,
-          );
-          req.once('close', () => clearTimeout(deadline));
-          return req;
-        },
-      },
-      requestOptions,
-      body,
-      callback,
-    );
+  /** Never retried: a code works once */
+  exchangeCode(code: string, redirectUri: string): Promise<BitbucketTokens> {
+    return this.#grant('authorization_code', {
+      code,
+      redirect_uri: redirectUri,
+    });
+  }
 
-  const getToken = oauth2.getOAuthAccessToken.bind(oauth2);
-  oauth2.getOAuthAccessToken = (code, params, callback) => {
-    const grantType =
-      params?.grant_type === 'refresh_token'
-        ? 'refresh_token'
-        : 'authorization_code';
-    const request = `POST ${tokenPath} (${grantType})`;
-    getToken(code, params, (error, accessToken, refreshToken, results) => {
-      if (error) {
-        const { status, failure } = describeFailure(
-          error,
-          grantType,
-          request,
-          timeoutMs,
-        );
-        logger?.warn(
-          `Bitbucket Cloud token request failed: ${failure.message}`,
-          {
-            path: tokenPath,
-            ...(status ? { status } : {}),
+  refresh(refreshToken: string): Promise<BitbucketTokens> {
+    return this.#grant('refresh_token', { refresh_token: refreshToken });
+  }
+
+  async #grant(
+    grantType: GrantType,
+    fields: Record<string, string>,
+  ): Promise<BitbucketTokens> {
+    const request = `POST ${this.#path} (${grantType})`;
+    const deadline = new Deadline(this.#timeoutMs);
+    let answer: BitbucketAnswer;
+    try {
+      answer = await this.#connection.send(
+        {
+          method: 'POST',
+          path: this.#path,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
           },
-        );
-        callback(failure);
-        return;
-      }
-      if (!accessToken) {
-        // node-oauth falls back to parsing a non-JSON body as a query string
-        const failure = bitbucketUnavailable(
+          body: `${this.#clientFields}&${formEncode({
+            grant_type: grantType,
+            ...fields,
+          })}`,
+        },
+        deadline,
+      );
+    } catch (error) {
+      throw this.#failed(
+        bitbucketUnavailable(
+          request,
+          deadline.expired
+            ? `did not answer within ${
+                this.#timeoutMs
+              } ms (auth.providers.bitbucket.<environment>.timeout)`
+            : `could not be reached (${describeNetworkError(error)})`,
+        ),
+      );
+    } finally {
+      deadline.clear();
+    }
+
+    const { status } = answer;
+    if (status === 429 || status >= 500) {
+      throw this.#failed(
+        bitbucketUnavailable(
+          request,
+          status === 429
+            ? 'is rate limited (HTTP 429)'
+            : `answered HTTP ${status}`,
+        ),
+        status,
+      );
+    }
+    const body = parseJsonObject(answer.text);
+    if (status < 200 || status >= 300) {
+      throw this.#failed(
+        bitbucketTokenRefused({
+          grantType,
+          status,
+          error: typeof body?.error === 'string' ? body.error : undefined,
+          description:
+            typeof body?.error_description === 'string'
+              ? body.error_description
+              : undefined,
+        }),
+        status,
+      );
+    }
+    if (typeof body?.access_token !== 'string' || !body.access_token) {
+      throw this.#failed(
+        bitbucketUnavailable(
           request,
           'answered without an access token (the body is not the expected JSON)',
-        );
-        logger?.warn(failure.message, { path: tokenPath });
-        callback(failure);
-        return;
-      }
-      callback(null, accessToken, refreshToken, results);
-    });
-  };
-}
-
-function describeFailure(
-  error: unknown,
-  grantType: 'authorization_code' | 'refresh_token',
-  request: string,
-  timeoutMs: number,
-): { status?: number; failure: Error } {
-  const { statusCode, data } = error as { statusCode?: number; data?: string };
-  if (typeof statusCode === 'number') {
-    if (statusCode === 429 || statusCode >= 500) {
-      return {
-        status: statusCode,
-        failure: bitbucketUnavailable(
-          request,
-          statusCode === 429
-            ? 'is rate limited (HTTP 429)'
-            : `answered HTTP ${statusCode}`,
         ),
-      };
+        status,
+      );
     }
-    const body = parseJson(data);
+    const { access_token, refresh_token, ...params } = body;
     return {
-      status: statusCode,
-      failure: bitbucketTokenRefused({
-        grantType,
-        status: statusCode,
-        error: typeof body?.error === 'string' ? body.error : undefined,
-        description:
-          typeof body?.error_description === 'string'
-            ? body.error_description
-            : undefined,
-      }),
+      accessToken: access_token,
+      refreshToken:
+        typeof refresh_token === 'string' && refresh_token
+          ? refresh_token
+          : undefined,
+      params,
     };
   }
-  if (error instanceof TokenEndpointTimeout) {
-    return {
-      failure: bitbucketUnavailable(
-        request,
-        `did not answer within ${timeoutMs} ms (auth.providers.bitbucket.<environment>.timeout)`,
-      ),
-    };
+
+  #failed(failure: Error, status?: number): Error {
+    this.#logger?.warn(
+      `Bitbucket Cloud token request failed: ${failure.message}`,
+      { path: this.#path, ...(status ? { status } : {}) },
+    );
+    return failure;
   }
-  const code = (error as { code?: string })?.code;
-  return {
-    failure: bitbucketUnavailable(
-      request,
-      `could not be reached (${
-        code ?? (error as Error)?.message ?? 'unknown error'
-      })`,
-    ),
-  };
 }
 
-function parseJson(data: unknown): Record<string, unknown> | undefined {
-  if (typeof data !== 'string') {
-    return undefined;
-  }
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
-    const parsed = JSON.parse(data);
+    const parsed = JSON.parse(text);
     return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;
   }
+}
+
+function formEncode(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+    .join('&');
 }

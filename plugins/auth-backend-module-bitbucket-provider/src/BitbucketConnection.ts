@@ -1,0 +1,95 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Deadline } from './deadline';
+
+/** What Bitbucket answered to one request */
+export interface BitbucketAnswer {
+  status: number;
+  /** The Retry-After header, sent with a 429 */
+  retryAfter?: string;
+  text: string;
+}
+
+/**
+ * Requests to one Bitbucket host (bitbucket.org for tokens, api.bitbucket.org
+ * for the REST API), with the host's request options parsed once.
+ *
+ * Plain node:http on Node's global agent, which keeps connections alive and
+ * is the one a corporate proxy setup configures (NODE_USE_ENV_PROXY,
+ * global-agent). Not global fetch: it builds WHATWG Request, Response,
+ * Headers and a web stream per call, on the thread every sign-in waits for,
+ * and every sign-in makes three calls.
+ */
+export class BitbucketConnection {
+  readonly #library: typeof http | typeof https;
+  readonly #target: http.RequestOptions;
+
+  constructor(url: string) {
+    const { protocol, hostname, port } = new URL(url);
+    const secure = protocol === 'https:';
+    this.#library = secure ? https : http;
+    this.#target = {
+      protocol,
+      // an IPv6 literal comes bracketed from URL and must not be for node:http
+      hostname: hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: port || (secure ? 443 : 80),
+    };
+  }
+
+  /**
+   * Sends one request and reads the whole answer, whatever its status. Fails
+   * when the connection fails or the deadline stops the request.
+   */
+  send(
+    request: {
+      method: 'GET' | 'POST';
+      /** Path and query, e.g. `/2.0/user/emails?pagelen=100` */
+      path: string;
+      headers: http.OutgoingHttpHeaders;
+      body?: string;
+    },
+    deadline: Deadline,
+  ): Promise<BitbucketAnswer> {
+    return new Promise((resolve, reject) => {
+      const outgoing = this.#library.request(
+        {
+          ...this.#target,
+          method: request.method,
+          path: request.path,
+          headers: request.headers,
+        },
+        response => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          // also when the connection drops or the deadline stops it mid-answer
+          response.on('error', reject);
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            resolve({
+              status,
+              // node:http builds the headers object on first access
+              retryAfter:
+                status === 429 ? response.headers['retry-after'] : undefined,
+              text:
+                chunks.length === 1
+                  ? chunks[0].toString('utf8')
+                  : Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(request.body);
+      deadline.track(outgoing);
+    });
+  }
+}
+
+/** The short reason a connection failed, e.g. `ECONNREFUSED`; never a URL or header */
+export function describeNetworkError(error: unknown): string {
+  const { code, message } = (error ?? {}) as {
+    code?: string;
+    message?: string;
+  };
+  return code ?? message ?? 'unknown error';
+}
