@@ -5,62 +5,11 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import type { BackendFeature } from '@backstage/backend-plugin-api';
-import http from 'node:http';
-import https from 'node:https';
 import { GC_MARKER } from './protocol';
+import { routeBitbucketCloudToSimulator } from './routeToSimulator';
 
 /** What `backend.add(import('...'))` takes */
 type FeatureImport = Promise<{ default: BackendFeature }>;
-
-/**
- * The public module hard-codes https://bitbucket.org/site/oauth2/* and
- * https://api.bitbucket.org/2.0/user (passport-bitbucket-oauth2 through
- * node-oauth, which calls `https.request`). Sends those requests to the
- * simulator over plain HTTP instead, as a DNS override would. Our module is
- * configured with the simulator's URLs and uses global fetch, so it never
- * passes here; the hook is installed in both processes all the same.
- */
-function routeBitbucketCloudToSimulator(simulatorUrl: string | undefined) {
-  if (!simulatorUrl) {
-    return;
-  }
-  const target = new URL(simulatorUrl);
-  const cloudHosts = new Set(['bitbucket.org', 'api.bitbucket.org']);
-  const originalRequest = https.request;
-  (https as { request: unknown }).request = function request(
-    ...args: unknown[]
-  ) {
-    const [options] = args;
-    if (
-      options &&
-      typeof options === 'object' &&
-      !(options instanceof URL) &&
-      cloudHosts.has(
-        String(
-          (options as http.RequestOptions).hostname ??
-            (options as http.RequestOptions).host,
-        ),
-      )
-    ) {
-      // node-oauth's own options: {host, port: 443, path, method, headers[, agent]}
-      const { agent: _httpsAgent, ...rest } = options as http.RequestOptions;
-      return http.request(
-        {
-          ...rest,
-          protocol: 'http:',
-          host: target.hostname,
-          hostname: target.hostname,
-          port: Number(target.port),
-        },
-        ...(args.slice(1) as [(res: http.IncomingMessage) => void]),
-      );
-    }
-    return (originalRequest as (...a: unknown[]) => http.ClientRequest).apply(
-      https,
-      args,
-    );
-  };
-}
 
 /**
  * `kill -USR2 <pid>`: full GC (the process runs with --expose-gc), then a
@@ -93,7 +42,9 @@ function gcOnSignal() {
 }
 
 export function startBenchBackend(bitbucketModule: FeatureImport) {
-  routeBitbucketCloudToSimulator(process.env.BENCH_SIMULATOR_URL);
+  if (process.env.BENCH_SIMULATOR_URL) {
+    routeBitbucketCloudToSimulator(process.env.BENCH_SIMULATOR_URL);
+  }
   gcOnSignal();
 
   const backend = createBackend();

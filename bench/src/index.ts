@@ -16,6 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchUsers, runLoad, signIn } from './driver';
 import { readMachineCpu } from './machine';
+import { ModuleCost, measureModuleCost } from './moduleCost';
 import {
   BackendName,
   BackendProcess,
@@ -42,6 +43,8 @@ const BUDGET_MS = 280_000;
 const RESERVE_MS = 20_000;
 const SIGN_INS_PER_WINDOW = 5_000;
 const CLIENT_SECRET = 'bench-client-secret';
+/** ABBA rounds of the in-process module comparison (moduleCost.ts) */
+const MODULE_COST_ROUNDS = 30;
 
 const backendNames: BackendName[] = ['ours', 'public'];
 const entries: Record<BackendName, string> = {
@@ -104,11 +107,14 @@ async function main() {
     ours: await freePort(),
     public: await freePort(),
   };
+  const consumerOf = (name: BackendName) => ({
+    key: `bench-${name}`,
+    secret: CLIENT_SECRET,
+    callbackUrl: `http://127.0.0.1:${ports[name]}/api/auth/bitbucket/handler/frame`,
+  });
   simulator = await startBitbucketSimulator({
     consumers: backendNames.map(name => ({
-      key: `bench-${name}`,
-      secret: CLIENT_SECRET,
-      callbackUrl: `http://127.0.0.1:${ports[name]}/api/auth/bitbucket/handler/frame`,
+      ...consumerOf(name),
       scopes: ['account', 'email'],
     })),
   });
@@ -204,6 +210,30 @@ async function main() {
     await shutdown();
     return;
   }
+
+  // The modules alone, before any load: both backends idle meanwhile
+  const moduleCostStarted = elapsed();
+  const moduleCost: ModuleCost = await measureModuleCost(
+    sim,
+    {
+      simulatorUrl: sim.url,
+      consumers: {
+        ours: consumerOf('ours'),
+        public: consumerOf('public'),
+      },
+      warmUp: 1_000,
+      rounds: MODULE_COST_ROUNDS,
+      perRound: 200,
+      concurrency: 20,
+    },
+    30_000,
+  );
+  log(
+    `module alone: ${MODULE_COST_ROUNDS} rounds of 200 callbacks per module (${(
+      (elapsed() - moduleCostStarted) /
+      1000
+    ).toFixed(1)} s)`,
+  );
 
   const tallies = {} as Record<BackendName, BackendTally>;
   for (const name of backendNames) {
@@ -347,21 +377,23 @@ async function main() {
     return point;
   };
 
-  // Warm-up: JIT, connection pools, signing keys, and 2,000 sign-ins in all,
-  // mostly at 50 concurrent, so that the high-water marks of malloc and of
-  // V8's heap are reached before the baseline: RSS after GC keeps them, and
-  // they are not what a leak check looks for. Not counted anywhere.
+  // Warm-up: JIT, connection pools, signing keys, and 4,000 sign-ins in all,
+  // almost all at 50 concurrent. RSS after GC keeps the high-water marks of
+  // malloc and of V8's heap, and it takes a backend about 3,500 sign-ins at
+  // 50 concurrent to reach them; with 2,000, where the baseline landed varied
+  // by 60 MB between runs. A leak check should not count that. Not counted
+  // anywhere.
   await alternate('warm-up', {
     concurrency: 10,
-    perBackend: 300,
+    perBackend: 100,
     rounds: 2,
     blockMaxMs: 8_000,
     latencyMs: 0,
   });
   await alternate('warm-up', {
     concurrency: 50,
-    perBackend: 1_700,
-    rounds: 2,
+    perBackend: 3_900,
+    rounds: 4,
     blockMaxMs: 12_000,
     latencyMs: 0,
   });
@@ -490,6 +522,7 @@ async function main() {
     peakRss: peak,
     tallies,
     blocks,
+    moduleCost,
   };
   const report = buildReport(run);
   printReport(report);

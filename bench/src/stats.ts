@@ -27,3 +27,40 @@ export function slope(points: Array<[number, number]>): number {
   const sxx = sum(points.map(([x]) => (x - mx) ** 2));
   return sxx === 0 ? NaN : sxy / sxx;
 }
+
+/** Two-sided 95% quantiles of Student's t for 1 to 30 degrees of freedom */
+const T_975 = [
+  12.71, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201,
+  2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074,
+  2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/**
+ * The ratio a/b from paired measurements (a[i] and b[i] taken side by side,
+ * e.g. one ABBA round): geometric mean of the pair ratios and its 95%
+ * confidence interval, from Student's t on their logarithms. Machine drift
+ * that hits both halves of a pair cancels out of each ratio; what is left
+ * is the noise the interval reports.
+ */
+export function pairedRatio(
+  a: number[],
+  b: number[],
+): { ratio: number; low: number; high: number; pairs: number } {
+  const logs = a
+    .slice(0, b.length)
+    .map((value, i) => Math.log(value / b[i]))
+    .filter(Number.isFinite);
+  const n = logs.length;
+  if (n < 2) {
+    return { ratio: NaN, low: NaN, high: NaN, pairs: n };
+  }
+  const mean = sum(logs) / n;
+  const sd = Math.sqrt(sum(logs.map(x => (x - mean) ** 2)) / (n - 1));
+  const half = (T_975[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
+  return {
+    ratio: Math.exp(mean),
+    low: Math.exp(mean - half),
+    high: Math.exp(mean + half),
+    pairs: n,
+  };
+}

@@ -1,3 +1,4 @@
+import type { ModuleCost } from './moduleCost';
 import type { BackendName } from './processes';
 
 /** One run of sign-ins against one backend */
@@ -65,4 +66,6 @@ export interface RunRecord {
   peakRss: Record<BackendName, number>;
   tallies: Record<BackendName, BackendTally>;
   blocks: BlockRecord[];
+  /** The modules alone, in one process: CPU µs per callback of each round */
+  moduleCost?: ModuleCost;
 }
