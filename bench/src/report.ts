@@ -226,12 +226,13 @@ export function buildReport(run: RunRecord): Report {
   const growth2 = row('RSS growth, second 5,000');
   const trend = row('RSS trend, second 5,000');
   const heapTrend = row('V8 heap trend, second 5,000');
-  // Both backends' RSS after GC drifts by about 1 MB per 1,000 sign-ins in
-  // some runs while their V8 heaps stay flat (allocator high-water marks).
-  // The public backend, run alternately on the same machine, is the control:
-  // what our module adds is ours minus public.
-  const addedTrend = trend.ours - trend.public;
-  const addedGrowth = growth2.ours - growth2.public;
+  // Both backends' RSS after GC creeps by up to about 1 MB per 1,000
+  // sign-ins in some runs while their V8 heaps stay flat (allocator
+  // high-water marks), and now and then drops by 30 MB. The public backend,
+  // run alternately on the same machine, is the control: the allowance grows
+  // by its upward drift, never shrinks by its drops.
+  const allowedTrend = 1 + Math.max(0, trend.public);
+  const allowedGrowth = 5 + Math.max(0, growth2.public);
   const budget = 2 * SLOW_MS + 40;
   const targets: TargetCheck[] = [
     {
@@ -259,17 +260,22 @@ export function buildReport(run: RunRecord): Report {
     },
     {
       target:
-        'no growth trend over a second 5,000 beyond the public backend (RSS: growth < 5 MB and slope < 1 MB per 1,000 more than public; V8 heap slope < 0.2 MB per 1,000)',
-      measured: `ours ${growth2.ours.toFixed(1)} MB, ${trend.ours.toFixed(
+        "no growth trend over a second 5,000: RSS growth < 5 MB and slope < 1 MB per 1,000, each plus the public backend's upward drift; V8 heap slope < 0.2 MB per 1,000",
+      measured: `ours ${growth2.ours.toFixed(
+        1,
+      )} MB (allowed ${allowedGrowth.toFixed(1)}), ${trend.ours.toFixed(
+        2,
+      )} MB/1k (allowed ${allowedTrend.toFixed(
+        2,
+      )}), V8 heap ${heapTrend.ours.toFixed(
         2,
       )} MB/1k; public ${growth2.public.toFixed(1)} MB, ${trend.public.toFixed(
         2,
-      )} MB/1k; added by ours ${addedGrowth.toFixed(
-        1,
-      )} MB, ${addedTrend.toFixed(2)} MB/1k; V8 heap ${heapTrend.ours.toFixed(
-        2,
       )} MB/1k`,
-      pass: addedGrowth < 5 && addedTrend < 1 && heapTrend.ours < 0.2,
+      pass:
+        growth2.ours < allowedGrowth &&
+        trend.ours < allowedTrend &&
+        heapTrend.ours < 0.2,
     },
   ];
 
