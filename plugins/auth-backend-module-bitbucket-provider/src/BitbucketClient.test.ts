@@ -135,6 +135,23 @@ describe('BitbucketClient', () => {
     expect(requests.filter(r => r.includes('/user/emails'))).toHaveLength(3);
   });
 
+  it('takes a null next link, and a base URL with a trailing slash, as the last page', async () => {
+    handler = (req, res) =>
+      req.url!.startsWith('/2.0/user/emails')
+        ? json(res, 200, {
+            values: [email('alice@example.com', true, true)],
+            next: null,
+          })
+        : json(res, 200, user);
+    const identity = await new BitbucketClient({
+      apiBaseUrl: `${baseUrl}/`,
+      timeoutMs: 2000,
+      logger,
+    }).fetchIdentity(ACCESS_TOKEN);
+    expect(identity.email).toBe('alice@example.com');
+    expect(requests).toHaveLength(2);
+  });
+
   it('stops following next links after 20 pages', async () => {
     handler = answer(
       Array.from({ length: 30 }, (_, i) => [

@@ -46,8 +46,8 @@ export class BitbucketClient {
     /** Also read the user's workspace memberships, for an allow-list or ownership */
     includeWorkspaces?: boolean;
   }) {
-    this.#apiBaseUrl = options.apiBaseUrl;
-    this.#apiBasePath = new URL(options.apiBaseUrl).pathname.replace(/\/$/, '');
+    this.#apiBaseUrl = options.apiBaseUrl.replace(/\/+$/, '');
+    this.#apiBasePath = new URL(this.#apiBaseUrl).pathname.replace(/\/$/, '');
     this.#api = new BitbucketConnection(options.apiBaseUrl);
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
@@ -104,7 +104,10 @@ export class BitbucketClient {
     for (let count = 0; page !== undefined && count < MAX_PAGES; count++) {
       const body: Page<T> = await this.#get<Page<T>>(page, headers, deadline);
       values.push(...(body.values ?? []));
-      page = body.next === undefined ? undefined : this.#relative(body.next);
+      page =
+        typeof body.next === 'string' && body.next
+          ? this.#relative(body.next)
+          : undefined;
     }
     return values;
   }
