@@ -125,6 +125,14 @@ describe('bad input on the callback', () => {
       /Bitbucket Cloud failed: GET \/site\/oauth2\/authorize answered server_error \(Something broke\)/,
     ],
     [
+      'an endless error description',
+      (p: URLSearchParams) =>
+        `error=access_denied&error_description=${'x'.repeat(
+          5_000,
+        )}&state=${p.get('state')}`,
+      /declined \(x{200}\)\./,
+    ],
+    [
       'a refused authorization request',
       (p: URLSearchParams) => `error=invalid_scope&state=${p.get('state')}`,
       /refused the authorization request \(invalid_scope: invalid_scope\)\. Check the OAuth consumer's callback URL/,

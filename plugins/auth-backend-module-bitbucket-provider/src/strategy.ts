@@ -86,9 +86,12 @@ export async function refreshWithToken(
 }
 
 /** `?error=…` on the callback: the user declined, or Bitbucket could not authorize */
-function authorizationFailure(error: string, description: unknown): Error {
-  const said =
-    typeof description === 'string' && description ? description : error;
+function authorizationFailure(rawError: string, description: unknown): Error {
+  // both come from the callback URL, so anyone can put anything there: keep them short
+  const error = rawError.slice(0, 64);
+  const said = (
+    typeof description === 'string' && description ? description : error
+  ).slice(0, 200);
   if (error === 'access_denied') {
     return new NotAllowedError(
       `Bitbucket sign-in was declined (${said}). To sign in, start again and grant access on Bitbucket's consent page`,
