@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   BitbucketAnswer,
   BitbucketConnection,
-  describeNetworkError,
+  failureReason,
 } from './BitbucketConnection';
 import { Deadline } from './deadline';
 import { bitbucketApiRefused, bitbucketUnavailable } from './errors';
@@ -48,7 +48,7 @@ export class BitbucketClient {
   }) {
     this.#apiBaseUrl = options.apiBaseUrl.replace(/\/+$/, '');
     this.#apiBasePath = new URL(this.#apiBaseUrl).pathname.replace(/\/$/, '');
-    this.#api = new BitbucketConnection(options.apiBaseUrl);
+    this.#api = new BitbucketConnection(this.#apiBaseUrl);
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#includeWorkspaces = options.includeWorkspaces ?? false;
@@ -133,7 +133,8 @@ export class BitbucketClient {
     const queryAt = pathAndQuery.indexOf('?');
     const endpoint =
       queryAt < 0 ? pathAndQuery : pathAndQuery.slice(0, queryAt);
-    const request = `GET ${this.#apiBasePath}${endpoint}`;
+    const path = `${this.#apiBasePath}${endpoint}`;
+    const request = `GET ${path}`;
 
     let answer: BitbucketAnswer;
     try {
@@ -147,21 +148,14 @@ export class BitbucketClient {
       if (deadline.stopped && !deadline.expired) {
         throw error; // a sibling request failed first; its error is the one reported
       }
-      throw this.#unavailable(
-        endpoint,
-        deadline.expired
-          ? `did not answer within ${
-              this.#timeoutMs
-            } ms (auth.providers.bitbucket.<environment>.timeout)`
-          : `could not be reached (${describeNetworkError(error)})`,
-      );
+      throw this.#unavailable(endpoint, failureReason(error, deadline));
     }
 
     const { status, text } = answer;
     if (status === 401 || status === 403) {
       this.#logger?.warn(`Bitbucket Cloud refused ${request}`, {
         status,
-        path: `${this.#apiBasePath}${endpoint}`,
+        path,
       });
       throw bitbucketApiRefused({
         request,

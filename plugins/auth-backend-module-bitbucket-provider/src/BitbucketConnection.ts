@@ -85,11 +85,17 @@ export class BitbucketConnection {
   }
 }
 
-/** The short reason a connection failed, e.g. `ECONNREFUSED`; never a URL or header */
-export function describeNetworkError(error: unknown): string {
+/**
+ * Why a request got no answer, worded for the admin: the deadline, or the
+ * connection's error code (e.g. `ECONNREFUSED`), never a URL or a header.
+ */
+export function failureReason(error: unknown, deadline: Deadline): string {
+  if (deadline.expired) {
+    return `did not answer within ${deadline.ms} ms (auth.providers.bitbucket.<environment>.timeout)`;
+  }
   const { code, message } = (error ?? {}) as {
     code?: string;
     message?: string;
   };
-  return code ?? message ?? 'unknown error';
+  return `could not be reached (${code || message || 'unknown error'})`;
 }

@@ -1,7 +1,7 @@
 import type { ClientRequest } from 'node:http';
 
 /** Why a request was stopped: its deadline passed */
-export class DeadlineExceeded extends Error {
+class DeadlineExceeded extends Error {
   name = 'TimeoutError';
 }
 
@@ -15,17 +15,19 @@ class Cancelled extends Error {
  * exchange, or reading the identity). When it passes, or when one of the
  * requests fails, the ones still in flight are stopped.
  *
- * A plain timer and a set of requests: AbortController, AbortSignal.timeout()
+ * A plain timer and a list of requests: AbortController, AbortSignal.timeout()
  * and AbortSignal.any() cost every sign-in several signals, listeners and a
  * DOMException, on the thread that every sign-in waits for.
  */
 export class Deadline {
+  readonly ms: number;
   /** Finished ones stay: destroying a finished request does nothing */
   readonly #requests: ClientRequest[] = [];
   readonly #timer: NodeJS.Timeout;
   #stopped?: Error;
 
   constructor(ms: number) {
+    this.ms = ms;
     this.#timer = setTimeout(() => this.#stop(new DeadlineExceeded()), ms);
   }
 

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   BitbucketAnswer,
   BitbucketConnection,
-  describeNetworkError,
+  failureReason,
 } from './BitbucketConnection';
 import { Deadline } from './deadline';
 import { bitbucketTokenRefused, bitbucketUnavailable } from './errors';
@@ -86,14 +86,7 @@ export class BitbucketTokenEndpoint {
       );
     } catch (error) {
       throw this.#failed(
-        bitbucketUnavailable(
-          request,
-          deadline.expired
-            ? `did not answer within ${
-                this.#timeoutMs
-              } ms (auth.providers.bitbucket.<environment>.timeout)`
-            : `could not be reached (${describeNetworkError(error)})`,
-        ),
+        bitbucketUnavailable(request, failureReason(error, deadline)),
       );
     } finally {
       deadline.clear();
