@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import { BitbucketClient } from './BitbucketClient';
 
 type Handler = (
@@ -35,25 +35,21 @@ function json(res: http.ServerResponse, status: number, body: unknown) {
 }
 
 describe('BitbucketClient', () => {
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof startLoopbackServer>>;
   let baseUrl: string;
   let handler: Handler;
   let requests: string[];
   const logger = mockServices.logger.mock();
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
+    server = await startLoopbackServer((req, res) => {
       requests.push(`${req.method} ${req.url} ${req.headers.authorization}`);
       Promise.resolve(handler(req, res)).catch(() => res.destroy());
     });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0`;
+    baseUrl = `${server.url}/2.0`;
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise(resolve => server.close(resolve));
-  });
+  afterAll(() => server.stop());
 
   beforeEach(() => {
     requests = [];

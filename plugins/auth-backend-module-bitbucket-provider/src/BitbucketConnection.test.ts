@@ -1,26 +1,22 @@
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import { BitbucketConnection } from './BitbucketConnection';
 import { Deadline } from './deadline';
 
 describe('BitbucketConnection', () => {
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof startLoopbackServer>>;
   let baseUrl: string;
   let handler: http.RequestListener;
   const deadlines: Deadline[] = [];
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => handler(req, res));
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startLoopbackServer((req, res) => handler(req, res));
+    baseUrl = server.url;
   });
 
   afterEach(() => deadlines.splice(0).forEach(deadline => deadline.clear()));
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise(resolve => server.close(resolve));
-  });
+  afterAll(() => server.stop());
 
   function deadline(ms: number) {
     const created = new Deadline(ms);

@@ -1,12 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import { BitbucketTokenEndpoint } from './tokenEndpoint';
 
 const CLIENT_SECRET = 'consumer-secret-that-must-never-leak';
 
 describe('BitbucketTokenEndpoint', () => {
-  let server: http.Server;
+  let server: Awaited<ReturnType<typeof startLoopbackServer>>;
   let tokenUrl: string;
   let answer: { status: number; body: string };
   let received: Array<{
@@ -17,7 +16,7 @@ describe('BitbucketTokenEndpoint', () => {
   const logger = mockServices.logger.mock();
 
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
+    server = await startLoopbackServer((req, res) => {
       let body = '';
       req.on('data', chunk => (body += chunk));
       req.on('end', () => {
@@ -30,16 +29,10 @@ describe('BitbucketTokenEndpoint', () => {
         res.end(answer.body);
       });
     });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    tokenUrl = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/site/oauth2/access_token`;
+    tokenUrl = `${server.url}/site/oauth2/access_token`;
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise(resolve => server.close(resolve));
-  });
+  afterAll(() => server.stop());
 
   beforeEach(() => {
     received = [];
