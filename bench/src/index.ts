@@ -43,8 +43,9 @@ const BUDGET_MS = 280_000;
 const RESERVE_MS = 15_000;
 const SIGN_INS_PER_WINDOW = 5_000;
 const CLIENT_SECRET = 'bench-client-secret';
-/** ABBA rounds of the in-process module comparison (moduleCost.ts) */
+/** ABBA rounds of the in-process module comparison (moduleCost.ts), and callbacks per round */
 const MODULE_COST_ROUNDS = 30;
+const MODULE_COST_PER_ROUND = 200;
 
 const backendNames: BackendName[] = ['ours', 'public'];
 const entries: Record<BackendName, string> = {
@@ -223,13 +224,13 @@ async function main() {
       },
       warmUp: 1_000,
       rounds: MODULE_COST_ROUNDS,
-      perRound: 200,
+      perRound: MODULE_COST_PER_ROUND,
       concurrency: 20,
     },
     30_000,
   );
   log(
-    `module alone: ${MODULE_COST_ROUNDS} rounds of 200 callbacks per module (${(
+    `module alone: ${MODULE_COST_ROUNDS} rounds of ${MODULE_COST_PER_ROUND} callbacks per module (${(
       (elapsed() - moduleCostStarted) /
       1000
     ).toFixed(1)} s)`,

@@ -72,7 +72,7 @@ export function buildReport(run: RunRecord): Report {
       higherIsBetter?: boolean;
       decimals?: number;
       noRatioBelow?: number;
-      ratioCi?: { low: number; high: number; pairs: number };
+      ratioCi?: ReportRow['ratioCi'];
     } = {},
   ) => {
     const ours = value('ours');
