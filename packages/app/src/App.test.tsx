@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { aliceAuthResponse, fakeBrowser } from './testHelpers';
 

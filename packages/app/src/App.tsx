@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import {

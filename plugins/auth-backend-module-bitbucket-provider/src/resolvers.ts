@@ -6,7 +6,7 @@ import {
   OAuthAuthenticatorResult,
   SignInInfo,
 } from '@backstage/plugin-auth-node';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { BitbucketIdentity } from './types';
 
 /** @public */

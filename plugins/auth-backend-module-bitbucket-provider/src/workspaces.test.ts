@@ -1,6 +1,5 @@
 import {
   BitbucketSimulator,
-  decodeBackstageToken,
   refreshBackstageSession,
   signInThroughBackstage,
   SimulatorConsumer,
@@ -153,9 +152,7 @@ describe('workspace allow-list and ownership', () => {
   it('adds only the allowed workspaces to the ownership refs', async () => {
     await startBackend({ workspaces: ['acme'], workspaceOwnership: true });
     const outcome = await signIn('alice-bb');
-    const { ent } = decodeBackstageToken(
-      outcome.response!.backstageIdentity!.token,
-    );
+    const ent = outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
     expect(ent).toEqual([
       'user:default/alice',
       'group:default/platform',
@@ -166,9 +163,7 @@ describe('workspace allow-list and ownership', () => {
   it('adds every workspace to the ownership refs when there is no allow-list', async () => {
     await startBackend({ workspaceOwnership: true });
     const outcome = await signIn('alice-bb');
-    const { ent } = decodeBackstageToken(
-      outcome.response!.backstageIdentity!.token,
-    );
+    const ent = outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
     expect(ent).toEqual(
       expect.arrayContaining([
         'group:default/acme',

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { render } from '@testing-library/react';
 import { BitbucketIcon } from './BitbucketIcon';
 import { bitbucketAuthProvider } from './apis';
@@ -14,7 +13,9 @@ describe('BitbucketIcon', () => {
   });
 
   it('is the icon of the auth provider', () => {
-    const Icon = bitbucketAuthProvider.icon;
+    // AuthProviderInfo.icon may be an element or a component; ours is a component
+    const Icon = bitbucketAuthProvider.icon as typeof BitbucketIcon;
+    expect(Icon).toBe(BitbucketIcon);
     const { container } = render(<Icon fontSize="large" />);
     expect(container.querySelector('svg path')).not.toBeNull();
   });

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import SvgIcon, { SvgIconProps } from '@material-ui/core/SvgIcon';
 
 /**

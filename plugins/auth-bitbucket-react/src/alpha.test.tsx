@@ -1,17 +1,16 @@
-/** @jsxImportSource react */
 import { useEffect, useState } from 'react';
 import {
   ApiBlueprint,
   PageBlueprint,
-  SignInPageBlueprint,
+  createFrontendPlugin,
   identityApiRef,
   useApi,
 } from '@backstage/frontend-plugin-api';
-import {
-  createExtensionTester,
-  renderTestApp,
-} from '@backstage/frontend-test-utils';
-import { fireEvent, screen } from '@testing-library/react';
+import { createApp } from '@backstage/frontend-defaults';
+import { ConfigReader } from '@backstage/config';
+import { SignInPageBlueprint } from '@backstage/plugin-app-react';
+import { createExtensionTester } from '@backstage/frontend-test-utils';
+import { fireEvent, render, screen } from '@testing-library/react';
 import {
   BitbucketSignInPage,
   bitbucketAuthApi,
@@ -77,11 +76,17 @@ describe('new frontend system', () => {
 
   it('shows the Bitbucket sign-in page and signs in with this package’s API', async () => {
     browser = fakeBrowser();
-    renderTestApp({
-      config,
-      extensions: [homePage],
-      features: [bitbucketSignInPageModule],
+    // a whole app as createApp builds it: the test renderer has no sign-in page
+    const app = createApp({
+      features: [
+        createFrontendPlugin({ pluginId: 'home', extensions: [homePage] }),
+        bitbucketSignInPageModule,
+      ],
+      advanced: {
+        configLoader: async () => ({ config: new ConfigReader(config) }),
+      },
     });
+    render(app.createRoot());
 
     expect(
       await screen.findByText('Sign in using Bitbucket'),

@@ -3,15 +3,13 @@
  *
  * @packageDocumentation
  */
-/* @jsxImportSource react */
-
 import { SignInPage } from '@backstage/core-components';
 import type { SignInPageProps } from '@backstage/core-plugin-api';
 import {
   ApiBlueprint,
-  SignInPageBlueprint,
   createFrontendModule,
 } from '@backstage/frontend-plugin-api';
+import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 import { bitbucketAuthApiFactory } from './apis';
 import { bitbucketSignInProvider } from './signInProvider';
 

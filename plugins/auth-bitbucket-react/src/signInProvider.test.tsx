@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { SignInPage } from '@backstage/core-components';
 import {
   IdentityApi,

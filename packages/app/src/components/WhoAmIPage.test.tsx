@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
 import { fireEvent, screen, waitFor } from '@testing-library/react';

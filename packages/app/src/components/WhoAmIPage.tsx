@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { useEffect, useState } from 'react';
 import {
   Avatar,

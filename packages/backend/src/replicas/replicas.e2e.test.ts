@@ -45,7 +45,10 @@ function identityProblem(
   if (identity.identity.userEntityRef !== want.ref) {
     return `userEntityRef ${identity.identity.userEntityRef}`;
   }
-  if (!claims.ent?.includes(want.ref)) return `token ent ${claims.ent}`;
+  const { ownershipEntityRefs } = identity.identity;
+  if (!ownershipEntityRefs.includes(want.ref)) {
+    return `ownership refs ${ownershipEntityRefs}`;
+  }
   if (outcome.response!.profile.displayName !== want.displayName) {
     return `profile ${outcome.response!.profile.displayName}`;
   }
