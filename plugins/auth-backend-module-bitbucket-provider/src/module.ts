@@ -6,6 +6,7 @@ import {
   authProvidersExtensionPoint,
   AuthProviderRouteHandlers,
   createOAuthRouteHandlers,
+  decodeOAuthState,
   OAuthEnvironmentHandler,
 } from '@backstage/plugin-auth-node';
 import { NotAllowedError } from '@backstage/errors';
@@ -33,25 +34,29 @@ export const authModuleBitbucketProvider = createBackendModule({
           // What createOAuthProviderFactory does, but with a resolver chain
           // that reports what each resolver looked for.
           factory: ctx =>
-            refuseForeignReturnAddresses(
-              ctx.isOriginAllowed,
-              OAuthEnvironmentHandler.mapConfig(ctx.config, envConfig =>
-                createOAuthRouteHandlers({
-                  authenticator,
-                  appUrl: ctx.appUrl,
-                  baseUrl: ctx.baseUrl,
+            OAuthEnvironmentHandler.mapConfig(ctx.config, envConfig => {
+              const handlers = createOAuthRouteHandlers({
+                authenticator,
+                appUrl: ctx.appUrl,
+                baseUrl: ctx.baseUrl,
+                config: envConfig,
+                isOriginAllowed: ctx.isOriginAllowed,
+                cookieConfigurer: ctx.cookieConfigurer,
+                providerId: ctx.providerId,
+                resolverContext: ctx.resolverContext,
+                signInResolver: readBitbucketSignInResolver({
                   config: envConfig,
-                  isOriginAllowed: ctx.isOriginAllowed,
-                  cookieConfigurer: ctx.cookieConfigurer,
-                  providerId: ctx.providerId,
-                  resolverContext: ctx.resolverContext,
-                  signInResolver: readBitbucketSignInResolver({
-                    config: envConfig,
-                    logger,
-                  }),
+                  logger,
                 }),
-              ),
-            ),
+              });
+              return {
+                ...handlers,
+                frameHandler: refuseForeignStateOrigin(
+                  ctx.isOriginAllowed,
+                  handlers.frameHandler,
+                ),
+              };
+            }),
         });
       },
     });
@@ -59,30 +64,40 @@ export const authModuleBitbucketProvider = createBackendModule({
 });
 
 /**
- * The auth framework checks `origin` only when Bitbucket calls back, and
- * never checks `redirectUrl`, so a crafted start link could bounce a signed-in
- * user to any site. Both must be an origin the app is served from.
+ * The callback's state is not signed, and the framework adopts the state's
+ * `origin` as the address its popup page posts to before it checks it, so a
+ * forged state had even the refusal posted to a foreign page. Such a callback
+ * is refused here, before the framework reads it. (The framework itself checks
+ * `origin` and `redirectUrl` at start, and `redirectUrl` on the callback.)
  */
-function refuseForeignReturnAddresses(
+function refuseForeignStateOrigin(
   isOriginAllowed: (origin: string) => boolean,
-  handlers: AuthProviderRouteHandlers,
-): AuthProviderRouteHandlers {
-  return {
-    start(req, res) {
-      for (const name of ['origin', 'redirectUrl']) {
-        const value = req.query[name]?.toString();
-        if (value && !isAllowedUrl(value, isOriginAllowed)) {
-          throw new NotAllowedError(
-            `The sign-in ${name} ${value} is not an origin of this Backstage app (app.baseUrl, backend.cors.origin)`,
-          );
-        }
-      }
-      return handlers.start(req, res);
-    },
-    frameHandler: (req, res) => handlers.frameHandler(req, res),
-    refresh: handlers.refresh && ((req, res) => handlers.refresh!(req, res)),
-    logout: handlers.logout && ((req, res) => handlers.logout!(req, res)),
+  frameHandler: AuthProviderRouteHandlers['frameHandler'],
+): AuthProviderRouteHandlers['frameHandler'] {
+  return async (req, res) => {
+    const origin = stateOrigin(req.query.state);
+    if (origin !== undefined && !isAllowedUrl(origin, isOriginAllowed)) {
+      throw new NotAllowedError(
+        `The sign-in callback names ${origin.slice(
+          0,
+          100,
+        )}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
+      );
+    }
+    return frameHandler(req, res);
   };
+}
+
+/** The state's origin; undefined when there is none, or no state the framework could read */
+function stateOrigin(state: unknown): string | undefined {
+  if (typeof state !== 'string') {
+    return undefined;
+  }
+  try {
+    return decodeOAuthState(state).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 function isAllowedUrl(
