@@ -175,6 +175,61 @@ describe('BitbucketClient', () => {
     expect(requests).toHaveLength(2);
   });
 
+  it('never follows a next link that climbs out of the API base with dot segments', async () => {
+    handler = (req, res) => {
+      if (req.url!.startsWith('/2.0/user/emails')) {
+        json(res, 200, { values: [], next: `${baseUrl}/../../steal?page=2` });
+      } else {
+        json(res, 200, user);
+      }
+    };
+    const error = await rejectionOf(client().fetchIdentity(ACCESS_TOKEN));
+    expect(error.message).toContain('outside');
+    expect(requests.map(r => r.split(' ')[1])).not.toContain('/steal?page=2');
+    expect(requests).toHaveLength(2);
+  });
+
+  it('follows a next link with dot segments that stays under the API base', async () => {
+    handler = answer([
+      [email('alice@example.com', true, true)],
+      [email('alice@work.example', false, true)],
+    ]);
+    const inner = handler;
+    handler = (req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.pathname === '/2.0/user/emails' && !url.searchParams.has('page')) {
+        json(res, 200, {
+          values: [email('alice@example.com', true, true)],
+          next: `${baseUrl}/repositories/../user/emails?pagelen=100&page=2`,
+        });
+        return;
+      }
+      inner(req, res);
+    };
+    const identity = await client().fetchIdentity(ACCESS_TOKEN);
+    expect(identity.confirmedEmails).toEqual([
+      'alice@example.com',
+      'alice@work.example',
+    ]);
+  });
+
+  it('refuses an answer larger than any Bitbucket page, naming the request', async () => {
+    handler = (req, res) => {
+      if (req.url!.startsWith('/2.0/user/emails')) {
+        json(res, 200, { values: [], padding: 'x'.repeat(2 * 1024 * 1024) });
+      } else {
+        json(res, 200, user);
+      }
+    };
+    const error = await rejectionOf(client().fetchIdentity(ACCESS_TOKEN));
+    expect(error.name).toBe('ServiceUnavailableError');
+    expect(error.message).toContain(
+      'GET /2.0/user/emails answered with more than 1048576 bytes',
+    );
+    // not retried: a second try would be just as large
+    expect(requests.filter(r => r.includes('/user/emails'))).toHaveLength(1);
+  });
+
   it('has both calls in flight at once: neither is answered until both arrived', async () => {
     const arrived = new Set<string>();
     const waiting: Array<() => void> = [];

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  AnswerTooLarge,
   BitbucketAnswer,
   BitbucketConnection,
   failureReason,
@@ -17,6 +18,9 @@ import { BitbucketIdentity } from './types';
 /** Enough for any real account; bounds the work a hostile or broken `next` chain can cause */
 const MAX_PAGES = 20;
 
+/** A page of 100 emails or workspaces is a few tens of KiB */
+const MAX_API_ANSWER_BYTES = 1024 * 1024;
+
 interface Page<T> {
   values?: T[];
   next?: string;
@@ -32,6 +36,8 @@ type ApiHeaders = { authorization: string; accept: string };
 export class BitbucketClient {
   /** e.g. `https://api.bitbucket.org/2.0`, without a trailing slash */
   readonly #apiBaseUrl: string;
+  /** e.g. `https://api.bitbucket.org` */
+  readonly #apiOrigin: string;
   /** e.g. `/2.0` */
   readonly #apiBasePath: string;
   readonly #api: BitbucketConnection;
@@ -47,8 +53,12 @@ export class BitbucketClient {
     includeWorkspaces?: boolean;
   }) {
     this.#apiBaseUrl = options.apiBaseUrl.replace(/\/+$/, '');
-    this.#apiBasePath = new URL(this.#apiBaseUrl).pathname.replace(/\/$/, '');
-    this.#api = new BitbucketConnection(this.#apiBaseUrl);
+    const apiBase = new URL(this.#apiBaseUrl);
+    this.#apiOrigin = apiBase.origin;
+    this.#apiBasePath = apiBase.pathname.replace(/\/$/, '');
+    this.#api = new BitbucketConnection(this.#apiBaseUrl, {
+      maxAnswerBytes: MAX_API_ANSWER_BYTES,
+    });
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#includeWorkspaces = options.includeWorkspaces ?? false;
@@ -112,16 +122,29 @@ export class BitbucketClient {
     return values;
   }
 
-  /** A `next` link as a path under the API base; refuses links that leave the API */
-  #relative(url: string): string {
-    if (!url.startsWith(`${this.#apiBaseUrl}/`)) {
-      // following it would carry the user's token to another host
+  /**
+   * A `next` link as a path under the API base. A link is refused unless,
+   * with its dot segments resolved, it stays on the API host under the base
+   * path: following it would carry the user's token elsewhere.
+   */
+  #relative(link: string): string {
+    let url: URL | undefined;
+    try {
+      url = new URL(link);
+    } catch {
+      url = undefined;
+    }
+    if (
+      !url ||
+      url.origin !== this.#apiOrigin ||
+      !url.pathname.startsWith(`${this.#apiBasePath}/`)
+    ) {
       throw bitbucketUnavailable(
         'GET (pagination)',
         `returned a link outside ${this.#apiBaseUrl}, which was not followed`,
       );
     }
-    return url.slice(this.#apiBaseUrl.length);
+    return `${url.pathname.slice(this.#apiBasePath.length)}${url.search}`;
   }
 
   /** `pathAndQuery` is under the API base, e.g. `/user/emails?pagelen=100` */
@@ -209,7 +232,12 @@ export class BitbucketClient {
           return answer;
         }
       } catch (error) {
-        if (deadline.stopped || attempt === 2) {
+        // a second answer would be just as large
+        if (
+          deadline.stopped ||
+          attempt === 2 ||
+          error instanceof AnswerTooLarge
+        ) {
           throw error;
         }
       }

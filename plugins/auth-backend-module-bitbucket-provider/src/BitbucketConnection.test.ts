@@ -24,8 +24,8 @@ describe('BitbucketConnection', () => {
     return created;
   }
 
-  const get = (path: string, within: Deadline) =>
-    new BitbucketConnection(`${baseUrl}/2.0`).send(
+  const get = (path: string, within: Deadline, maxAnswerBytes = 1024 * 1024) =>
+    new BitbucketConnection(`${baseUrl}/2.0`, { maxAnswerBytes }).send(
       { method: 'GET', path, headers: { accept: 'application/json' } },
       within,
     );
@@ -101,4 +101,61 @@ describe('BitbucketConnection', () => {
     await expect(get('/2.0/user', within)).rejects.toThrow();
     expect(received).toBe(0);
   });
+
+  it('refuses an answer whose declared length is over the cap, without reading it', async () => {
+    let closed = false;
+    handler = (req, res) => {
+      res.writeHead(200, { 'content-length': String(50 * 1024 * 1024) });
+      res.write('{"values":[');
+      req.socket.on('close', () => (closed = true));
+    };
+    const within = deadline(5000);
+    const started = Date.now();
+    await expect(get('/2.0/user', within, 64 * 1024)).rejects.toMatchObject({
+      name: 'AnswerTooLarge',
+      message: expect.stringContaining('more than 65536 bytes'),
+    });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(within.expired).toBe(false);
+    await waitFor(() => closed);
+  });
+
+  it('stops an endless answer once it passes the cap, long before the deadline', async () => {
+    let sent = 0;
+    let closed = false;
+    handler = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => {
+        while (!closed && res.write(chunk)) sent += chunk.length;
+        if (!closed) res.once('drain', pump);
+      };
+      req.socket.on('close', () => (closed = true));
+      pump();
+    };
+    const within = deadline(10_000);
+    const started = Date.now();
+    await expect(get('/2.0/user', within)).rejects.toMatchObject({
+      name: 'AnswerTooLarge',
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await waitFor(() => closed);
+    // the socket buffers a little more than was read; nowhere near unbounded
+    expect(sent).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('reads an answer of exactly the cap', async () => {
+    const body = `"${'y'.repeat(1022)}"`; // 1024 bytes
+    handler = (_req, res) => res.end(body);
+    await expect(get('/2.0/user', deadline(2000), 1024)).resolves.toMatchObject(
+      { status: 200, text: body },
+    );
+  });
 });
+
+async function waitFor(condition: () => boolean) {
+  for (let i = 0; i < 100 && !condition(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  expect(condition()).toBe(true);
+}

@@ -10,6 +10,17 @@ export interface BitbucketAnswer {
   text: string;
 }
 
+/** Why a request was stopped: its answer was larger than Bitbucket ever sends */
+export class AnswerTooLarge extends Error {
+  name = 'AnswerTooLarge';
+
+  constructor(maxBytes: number) {
+    super(
+      `answered with more than ${maxBytes} bytes, far more than Bitbucket Cloud sends; the answer was not read`,
+    );
+  }
+}
+
 /**
  * Requests to one Bitbucket host (bitbucket.org for tokens, api.bitbucket.org
  * for the REST API), with the host's request options parsed once.
@@ -23,8 +34,14 @@ export interface BitbucketAnswer {
 export class BitbucketConnection {
   readonly #library: typeof http | typeof https;
   readonly #target: http.RequestOptions;
+  readonly #maxAnswerBytes: number;
 
-  constructor(url: string) {
+  /**
+   * `maxAnswerBytes` caps every answer: a broken or hostile host could
+   * otherwise fill the backend's memory with one endless body.
+   */
+  constructor(url: string, options: { maxAnswerBytes: number }) {
+    this.#maxAnswerBytes = options.maxAnswerBytes;
     const { protocol, hostname, port } = new URL(url);
     const secure = protocol === 'https:';
     this.#library = secure ? https : http;
@@ -59,8 +76,25 @@ export class BitbucketConnection {
           headers: request.headers,
         },
         response => {
+          const max = this.#maxAnswerBytes;
+          const refuse = () => {
+            reject(new AnswerTooLarge(max));
+            outgoing.destroy();
+          };
+          if (Number(response.headers['content-length']) > max) {
+            refuse();
+            return;
+          }
           const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > max) {
+              refuse();
+              return;
+            }
+            chunks.push(chunk);
+          });
           // also when the connection drops or the deadline stops it mid-answer
           response.on('error', reject);
           response.on('end', () => {
@@ -70,10 +104,7 @@ export class BitbucketConnection {
               // node:http builds the headers object on first access
               retryAfter:
                 status === 429 ? response.headers['retry-after'] : undefined,
-              text:
-                chunks.length === 1
-                  ? chunks[0].toString('utf8')
-                  : Buffer.concat(chunks).toString('utf8'),
+              text: Buffer.concat(chunks, size).toString('utf8'),
             });
           });
         },
@@ -90,6 +121,9 @@ export class BitbucketConnection {
  * connection's error code (e.g. `ECONNREFUSED`), never a URL or a header.
  */
 export function failureReason(error: unknown, deadline: Deadline): string {
+  if (error instanceof AnswerTooLarge) {
+    return error.message;
+  }
   if (deadline.expired) {
     return `did not answer within ${deadline.ms} ms (auth.providers.bitbucket.<environment>.timeout)`;
   }

@@ -114,6 +114,14 @@ describe('BitbucketTokenEndpoint', () => {
       { status: 503, body: 'unavailable' },
       /answered HTTP 503/,
     ],
+    [
+      'an answer over 64 KiB',
+      {
+        status: 200,
+        body: JSON.stringify({ access_token: 'x'.repeat(70 * 1024) }),
+      },
+      /\(authorization_code\) answered with more than 65536 bytes/,
+    ],
   ])(
     'words %s for the admin, without the secret',
     async (_, failure, message) => {

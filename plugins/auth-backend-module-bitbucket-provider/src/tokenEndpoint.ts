@@ -7,6 +7,9 @@ import {
 import { Deadline } from './deadline';
 import { bitbucketTokenRefused, bitbucketUnavailable } from './errors';
 
+/** A token answer is well under 4 KiB */
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
+
 type GrantType = 'authorization_code' | 'refresh_token';
 
 /** What Bitbucket's token endpoint granted */
@@ -39,7 +42,9 @@ export class BitbucketTokenEndpoint {
     logger?: LoggerService;
   }) {
     const { pathname, search } = new URL(options.tokenUrl);
-    this.#connection = new BitbucketConnection(options.tokenUrl);
+    this.#connection = new BitbucketConnection(options.tokenUrl, {
+      maxAnswerBytes: MAX_TOKEN_ANSWER_BYTES,
+    });
     this.#path = `${pathname}${search}`;
     this.#clientFields = formEncode({
       client_id: options.clientId,
