@@ -100,8 +100,8 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
   it.each([
     ['alice-bb', 'user:default/alice', 'by confirmed email'],
     ['bob-bb', 'user:default/bob', 'by his confirmed, non-primary email'],
-    ['dave-bb', 'user:default/dave', 'by user id annotation without braces'],
-    ['carol-bb', 'user:default/carol', 'by username annotation'],
+    ['dave-bb', 'user:default/dave', 'by user id annotation with braces'],
+    ['carol-bb', 'user:default/carol', 'by user id annotation without braces'],
   ])('signs in %s as %s (%s)', async (username, entityRef) => {
     const outcome = await signInThroughBackstage({
       backendUrl,
@@ -149,7 +149,9 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
         /Bitbucket user grace-bb \{[^}]+\} could not be signed in/.test(line),
       );
     expect(logLines).toHaveLength(1);
-    expect(logLines[0]).toContain('bitbucket.org/username=grace-bb');
+    // every resolver configured said what it looked for
+    expect(logLines[0]).toContain('bitbucket.org/user-id={f552451f-');
+    expect(logLines[0]).toContain('spec.profile.email=grace@example.com');
   });
 
   it('refreshes a session through the refresh cookie', async () => {

@@ -197,7 +197,10 @@ describe('BitbucketClient', () => {
     const inner = handler;
     handler = (req, res) => {
       const url = new URL(req.url!, 'http://x');
-      if (url.pathname === '/2.0/user/emails' && !url.searchParams.has('page')) {
+      if (
+        url.pathname === '/2.0/user/emails' &&
+        !url.searchParams.has('page')
+      ) {
         json(res, 200, {
           values: [email('alice@example.com', true, true)],
           next: `${baseUrl}/repositories/../user/emails?pagelen=100&page=2`,

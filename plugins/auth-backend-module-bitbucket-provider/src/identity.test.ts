@@ -67,4 +67,14 @@ describe('toBitbucketIdentity', () => {
       ).displayName,
     ).toBe('alice-bb');
   });
+
+  it('never takes the nickname, which anyone may pick, for the username', () => {
+    const identity = toBitbucketIdentity(
+      { ...user, username: undefined, nickname: 'carol-bb' },
+      [],
+    );
+    expect(identity.username).toBeUndefined();
+    expect(identity.nickname).toBe('carol-bb');
+    expect(identity.uuid).toBe('{5c1f0000-0000-4000-8000-000000000001}');
+  });
 });

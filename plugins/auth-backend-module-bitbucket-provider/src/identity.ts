@@ -38,13 +38,14 @@ export function toBitbucketIdentity(
     ? [primary, ...confirmed.filter(e => e !== primary)]
     : confirmed;
   const confirmedEmails = ordered.map(e => e.email);
-  const username = user.username ?? user.nickname ?? user.uuid;
   return {
     uuid: user.uuid,
     accountId: user.account_id ?? '',
-    username,
+    // never the nickname: anyone may pick any nickname, even another's username
+    username: user.username || undefined,
     nickname: user.nickname,
-    displayName: user.display_name || user.nickname || username,
+    displayName:
+      user.display_name || user.nickname || user.username || user.uuid,
     avatarUrl: user.links?.avatar?.href,
     email: confirmedEmails[0],
     confirmedEmails,
@@ -72,4 +73,9 @@ function toWorkspaceMembership(
       permission,
     },
   ];
+}
+
+/** How messages name the user: the username, or the uuid when there is none */
+export function describeUser(identity: BitbucketIdentity): string {
+  return identity.username ?? identity.uuid;
 }

@@ -83,14 +83,15 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
       expect(response?.backstageIdentity?.identity.userEntityRef).toBe(
         'user:default/alice',
       );
-      expect(
-        decodeBackstageToken(response!.backstageIdentity!.token).sub,
-      ).toBe('user:default/alice');
+      expect(decodeBackstageToken(response!.backstageIdentity!.token).sub).toBe(
+        'user:default/alice',
+      );
       // the token no longer carries `ent`; the app gets the refs beside it
-      expect(
-        response?.backstageIdentity?.identity.ownershipEntityRefs,
-      ).toEqual(
-        expect.arrayContaining(['user:default/alice', 'group:default/platform']),
+      expect(response?.backstageIdentity?.identity.ownershipEntityRefs).toEqual(
+        expect.arrayContaining([
+          'user:default/alice',
+          'group:default/platform',
+        ]),
       );
       expect(response?.profile).toEqual({
         email: 'alice@example.com',

@@ -176,6 +176,31 @@ describe('bitbucketSignInResolvers', () => {
     });
   });
 
+  describe('usernameMatchingUserEntityAnnotation without a username', () => {
+    it('finds nobody, even when the nickname is a username in the catalog', async () => {
+      const ctx = fakeContext(catalog);
+      const error = usernameMatchingUserEntityAnnotation()(
+        info({ username: undefined, nickname: 'dave-bb' }),
+        ctx,
+      );
+      await expect(error).rejects.toThrow(NotFoundError);
+      await expect(error).rejects.toThrow(
+        'Bitbucket user {5c1f0000-0000-4000-8000-00000000000a} has no username',
+      );
+      expect(ctx.queries).toEqual([]);
+    });
+
+    it('falls back to the uuid, never the nickname, when allowed to sign in users missing from the catalog', async () => {
+      await expect(
+        usernameMatchingUserEntityAnnotation({
+          dangerouslyAllowSignInWithoutUserInCatalog: true,
+        })(info({ username: undefined, nickname: 'dave-bb' }), fakeContext([])),
+      ).resolves.toEqual({
+        token: 'token-for-user:default/5c1f0000-0000-4000-8000-00000000000a',
+      });
+    });
+  });
+
   it('toEntityName keeps only characters an entity name allows', () => {
     expect(toEntityName('{5c1f-00}')).toBe('5c1f-00');
     expect(toEntityName('a@b c')).toBe('a-b-c');

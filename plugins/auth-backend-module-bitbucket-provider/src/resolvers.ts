@@ -7,6 +7,7 @@ import {
   SignInInfo,
 } from '@backstage/plugin-auth-node';
 import { z } from 'zod/v3';
+import { describeUser } from './identity';
 import { BitbucketIdentity } from './types';
 
 /** @public */
@@ -109,7 +110,19 @@ export namespace bitbucketSignInResolvers {
       optionsSchema: annotationResolverOptions,
       create(options = {}) {
         return async (info: BitbucketSignInInfo, ctx) => {
-          const { username } = info.result.fullProfile;
+          const { username, uuid } = info.result.fullProfile;
+          if (!username) {
+            const bare = uuid.replace(/^\{|\}$/g, '');
+            if (!options.dangerouslyAllowSignInWithoutUserInCatalog) {
+              throw new NotFoundError(`Bitbucket user ${uuid} has no username`);
+            }
+            return signIn(
+              ctx,
+              { entityRef: { name: toEntityName(bare) } },
+              `name ${bare}`,
+              bare,
+            );
+          }
           return signIn(
             ctx,
             {
@@ -131,10 +144,11 @@ function confirmedEmailIn(
   info: BitbucketSignInInfo,
   allowedDomains: string[] | undefined,
 ): string {
-  const { email, username } = info.result.fullProfile;
+  const { email } = info.result.fullProfile;
+  const user = describeUser(info.result.fullProfile);
   if (!email) {
     throw new NotFoundError(
-      `Bitbucket user ${username} has no confirmed email address`,
+      `Bitbucket user ${user} has no confirmed email address`,
     );
   }
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
@@ -143,7 +157,7 @@ function confirmedEmailIn(
     !allowedDomains.some(allowed => allowed.toLowerCase() === domain)
   ) {
     throw new NotFoundError(
-      `email domain ${domain} of Bitbucket user ${username} is not in allowedDomains`,
+      `email domain ${domain} of Bitbucket user ${user} is not in allowedDomains`,
     );
   }
   return email;

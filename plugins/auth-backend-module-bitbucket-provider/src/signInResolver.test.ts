@@ -98,6 +98,20 @@ describe('readBitbucketSignInResolver', () => {
     );
   });
 
+  it('warns that a username can be renamed and taken by someone else', () => {
+    chain([{ resolver: 'usernameMatchingUserEntityAnnotation' }]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /usernameMatchingUserEntityAnnotation .*renames .*takes the old name.*userIdMatchingUserEntityAnnotation/,
+      ),
+    );
+  });
+
+  it('does not warn about the uuid resolver', () => {
+    chain([{ resolver: 'userIdMatchingUserEntityAnnotation' }]);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
   it('is undefined when no resolvers are configured', () => {
     expect(
       readBitbucketSignInResolver({ config: new ConfigReader({}), logger }),

@@ -6,6 +6,7 @@ import {
   SignInResolver,
 } from '@backstage/plugin-auth-node';
 import { readWorkspaces } from './config';
+import { describeUser } from './identity';
 import { bitbucketSignInResolvers } from './resolvers';
 import { BitbucketIdentity } from './types';
 import { withExtraOwnershipRefs, workspaceOwnershipRefs } from './workspaces';
@@ -45,6 +46,11 @@ export function readBitbucketSignInResolver(options: {
         'emailLocalPartMatchingUserEntityName without allowedDomains signs in anyone whose confirmed email local part equals a User name, at any domain; set allowedDomains',
       );
     }
+    if (name === 'usernameMatchingUserEntityAnnotation') {
+      logger.warn(
+        'usernameMatchingUserEntityAnnotation matches the Bitbucket username, which its owner can change: once someone renames and another account takes the old name, that account signs in as the old User. Match the uuid with userIdMatchingUserEntityAnnotation (annotation bitbucket.org/user-id) instead',
+      );
+    }
     const factory =
       bitbucketSignInResolvers[name as keyof typeof bitbucketSignInResolvers];
     return factory(
@@ -75,14 +81,15 @@ export function readBitbucketSignInResolver(options: {
         misses.push((error as Error).message);
       }
     }
-    const { username, uuid } = info.result.fullProfile;
+    const { uuid } = info.result.fullProfile;
+    const user = describeUser(info.result.fullProfile);
     logger.info(
-      `Bitbucket user ${username} ${uuid} could not be signed in: ${misses.join(
+      `Bitbucket user ${user} ${uuid} could not be signed in: ${misses.join(
         '; ',
       )}`,
     );
     throw new NotFoundError(
-      `Bitbucket user ${username} matches no User entity in the catalog: ${misses.join(
+      `Bitbucket user ${user} matches no User entity in the catalog: ${misses.join(
         '; ',
       )}`,
     );

@@ -10,8 +10,12 @@ export interface BitbucketIdentity {
   uuid: string;
   /** Atlassian account id, e.g. `557058:...` */
   accountId: string;
-  /** Bitbucket username; the user can change it, prefer `uuid` for identity */
-  username: string;
+  /**
+   * Bitbucket username, when Bitbucket sends one. The user can change it and
+   * someone else can then take it: prefer `uuid` for identity
+   */
+  username?: string;
+  /** Not unique and freely chosen: never an identity */
   nickname?: string;
   displayName: string;
   avatarUrl?: string;

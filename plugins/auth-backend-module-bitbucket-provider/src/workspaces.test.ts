@@ -152,7 +152,8 @@ describe('workspace allow-list and ownership', () => {
   it('adds only the allowed workspaces to the ownership refs', async () => {
     await startBackend({ workspaces: ['acme'], workspaceOwnership: true });
     const outcome = await signIn('alice-bb');
-    const ent = outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
+    const ent =
+      outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
     expect(ent).toEqual([
       'user:default/alice',
       'group:default/platform',
@@ -163,7 +164,8 @@ describe('workspace allow-list and ownership', () => {
   it('adds every workspace to the ownership refs when there is no allow-list', async () => {
     await startBackend({ workspaceOwnership: true });
     const outcome = await signIn('alice-bb');
-    const ent = outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
+    const ent =
+      outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
     expect(ent).toEqual(
       expect.arrayContaining([
         'group:default/acme',

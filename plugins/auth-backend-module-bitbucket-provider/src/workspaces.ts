@@ -5,6 +5,7 @@ import {
   AuthResolverContext,
   OAuthAuthenticatorResult,
 } from '@backstage/plugin-auth-node';
+import { describeUser } from './identity';
 import { toEntityName } from './resolvers';
 import { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
 
@@ -42,10 +43,14 @@ export function assertMemberOfAllowedWorkspace(
     return;
   }
   logger?.info(
-    `Bitbucket user ${identity.username} ${identity.uuid} was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces`,
+    `Bitbucket user ${describeUser(identity)} ${
+      identity.uuid
+    } was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces`,
   );
   throw new NotAllowedError(
-    `Bitbucket user ${identity.username} is not a member of an allowed workspace`,
+    `Bitbucket user ${describeUser(
+      identity,
+    )} is not a member of an allowed workspace`,
   );
 }
 
