@@ -1,6 +1,10 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { rootHttpRouterWithoutCallbackQueries } from './requestLog';
 
 const backend = createBackend();
+
+// no authorization code or state in the request log
+backend.add(rootHttpRouterWithoutCallbackQueries);
 
 backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-auth-backend'));

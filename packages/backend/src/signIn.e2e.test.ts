@@ -169,14 +169,40 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
     );
   });
 
-  it('never writes the client secret or a token to its log', async () => {
+  it('never writes the client secret, a token, an authorization code or a state to its log', async () => {
+    let callbackQuery: URLSearchParams | undefined;
     const outcome = await signInThroughBackstage({
       backendUrl,
       consent: url => simulator.approve(url, 'alice-bb'),
+      tamper: url => {
+        callbackQuery = new URLSearchParams(url.search);
+      },
     });
-    expect(backend.output()).not.toContain('simulator-client-secret');
-    expect(backend.output()).not.toContain(
-      outcome.response!.providerInfo.accessToken,
-    );
+    const refreshed = await refreshBackstageSession({
+      backendUrl,
+      cookies: outcome.cookies,
+    });
+    expect(refreshed.status).toBe(200);
+    // give the request log time to write the last lines
+    await new Promise(resolve => setTimeout(resolve, 200));
+    const log = backend.output();
+    const refreshCookie = outcome.cookies.find(c => c.includes('refresh'));
+    const secrets = {
+      'client secret': 'simulator-client-secret',
+      'authorization code': callbackQuery!.get('code')!,
+      state: callbackQuery!.get('state')!,
+      'Bitbucket access token': outcome.response!.providerInfo.accessToken,
+      'Backstage token': outcome.response!.backstageIdentity!.token,
+      'refresh cookie': refreshCookie!.slice(refreshCookie!.indexOf('=') + 1),
+      'refreshed Backstage token': refreshed.body.backstageIdentity.token,
+    };
+    for (const [what, value] of Object.entries(secrets)) {
+      expect(value.length).toBeGreaterThan(8);
+      if (log.includes(value)) {
+        throw new Error(`the backend log contains the ${what}`);
+      }
+    }
+    // the request was logged, without its query
+    expect(log).toMatch(/"GET \/api\/auth\/bitbucket\/handler\/frame HTTP/);
   });
 });
