@@ -207,7 +207,9 @@ describe('Bitbucket faults', () => {
       backendUrl: backend.backendUrl,
       cookies: first.cookies,
     });
-    expect(refreshed.status).toBe(401);
+    // an outage is not an ended session: 503, not the framework's 401
+    expect(refreshed.status).toBe(503);
+    expect(refreshed.body.error.name).toBe('ServiceUnavailableError');
     expect(refreshed.text).toContain(
       'Bitbucket Cloud failed: POST /site/oauth2/access_token (refresh_token) answered HTTP 502',
     );
@@ -215,5 +217,36 @@ describe('Bitbucket faults', () => {
       .find(c => c.startsWith('bitbucket-refresh-token='))!
       .split('=')[1];
     expect(refreshed.text).not.toContain(decodeURIComponent(refreshToken));
+  });
+
+  it('keeps the session through an outage: the same cookie refreshes once Bitbucket is back', async () => {
+    const first = await signIn();
+    simulator.addFault({
+      path: '/site/oauth2/access_token',
+      kind: 'status',
+      status: 503,
+      times: 1,
+    });
+    const during = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(during.status).toBe(503);
+    const after = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(after.status).toBe(200);
+  });
+
+  it('still answers 401 when Bitbucket revoked the session', async () => {
+    const first = await signIn();
+    simulator.revokeRefreshTokens('alice-bb');
+    const refreshed = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(refreshed.status).toBe(401);
+    expect(refreshed.text).toContain('no longer accepts this session');
   });
 });

@@ -9,7 +9,7 @@ import {
   decodeOAuthState,
   OAuthEnvironmentHandler,
 } from '@backstage/plugin-auth-node';
-import { NotAllowedError } from '@backstage/errors';
+import { isError, NotAllowedError } from '@backstage/errors';
 import { createBitbucketAuthenticator } from './authenticator';
 import { readBitbucketSignInResolver } from './signInResolver';
 
@@ -55,6 +55,7 @@ export const authModuleBitbucketProvider = createBackendModule({
                   ctx.isOriginAllowed,
                   handlers.frameHandler,
                 ),
+                refresh: answerOutagesAsOutages(handlers.refresh),
               };
             }),
         });
@@ -85,6 +86,28 @@ function refuseForeignStateOrigin(
       );
     }
     return frameHandler(req, res);
+  };
+}
+
+/**
+ * The framework answers every failed refresh 401 "Refresh failed", as if the
+ * session had ended. When Bitbucket is down or slow it has not: the refresh
+ * cookie stays and works again once Bitbucket does. Such a refresh answers
+ * 503 with the reason instead.
+ */
+function answerOutagesAsOutages(
+  refresh: AuthProviderRouteHandlers['refresh'],
+): AuthProviderRouteHandlers['refresh'] {
+  return async (req, res) => {
+    try {
+      await refresh!(req, res);
+    } catch (error) {
+      const cause = isError(error) ? error.cause : undefined;
+      if (isError(cause) && cause.name === 'ServiceUnavailableError') {
+        throw cause;
+      }
+      throw error;
+    }
   };
 }
 
