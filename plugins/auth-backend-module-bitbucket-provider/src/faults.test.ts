@@ -249,4 +249,29 @@ describe('Bitbucket faults', () => {
     expect(refreshed.status).toBe(401);
     expect(refreshed.text).toContain('no longer accepts this session');
   });
+
+  // Not guarded, and said so in the README: Bitbucket has no revocation
+  // endpoint, so sign-out can only delete the cookie in the browser.
+  it('after sign-out, a copy of the refresh cookie taken before still refreshes', async () => {
+    const first = await signIn();
+    const logout = await fetch(
+      `${backend.backendUrl}/api/auth/bitbucket/logout?env=development`,
+      {
+        method: 'POST',
+        headers: {
+          'x-requested-with': 'XMLHttpRequest',
+          cookie: first.cookies.join('; '),
+        },
+      },
+    );
+    expect(logout.status).toBe(200);
+    expect(logout.headers.getSetCookie().join(';')).toMatch(
+      /bitbucket-refresh-token=;/,
+    );
+    const replayed = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(replayed.status).toBe(200);
+  });
 });
