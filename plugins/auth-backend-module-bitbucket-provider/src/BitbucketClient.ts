@@ -2,10 +2,11 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AnswerTooLarge,
   BitbucketAnswer,
-  BitbucketConnection,
   failureReason,
-} from './BitbucketConnection';
-import { Deadline } from './deadline';
+  requestBitbucket,
+  stepSignal,
+  timedOut,
+} from './request';
 import { bitbucketApiRefused, bitbucketUnavailable } from './errors';
 import {
   BitbucketEmailResponse,
@@ -40,7 +41,6 @@ export class BitbucketClient {
   readonly #apiOrigin: string;
   /** e.g. `/2.0` */
   readonly #apiBasePath: string;
-  readonly #api: BitbucketConnection;
   readonly #timeoutMs: number;
   readonly #logger?: LoggerService;
   readonly #includeWorkspaces: boolean;
@@ -56,9 +56,6 @@ export class BitbucketClient {
     const apiBase = new URL(this.#apiBaseUrl);
     this.#apiOrigin = apiBase.origin;
     this.#apiBasePath = apiBase.pathname.replace(/\/$/, '');
-    this.#api = new BitbucketConnection(this.#apiBaseUrl, {
-      maxAnswerBytes: MAX_API_ANSWER_BYTES,
-    });
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#includeWorkspaces = options.includeWorkspaces ?? false;
@@ -70,24 +67,24 @@ export class BitbucketClient {
    * Bitbucket instead of two or three.
    */
   async fetchIdentity(accessToken: string): Promise<BitbucketIdentity> {
-    const deadline = new Deadline(this.#timeoutMs);
+    const step = stepSignal(this.#timeoutMs);
     const headers: ApiHeaders = {
       authorization: `Bearer ${accessToken}`,
       accept: 'application/json',
     };
     try {
       const [user, emails, memberships] = await Promise.all([
-        this.#get<BitbucketUserResponse>('/user', headers, deadline),
+        this.#get<BitbucketUserResponse>('/user', headers, step.signal),
         this.#getAllPages<BitbucketEmailResponse>(
           '/user/emails?pagelen=100',
           headers,
-          deadline,
+          step.signal,
         ),
         this.#includeWorkspaces
           ? this.#getAllPages<BitbucketWorkspaceMembershipResponse>(
               '/user/permissions/workspaces?pagelen=100',
               headers,
-              deadline,
+              step.signal,
             )
           : undefined,
       ]);
@@ -97,22 +94,20 @@ export class BitbucketClient {
       return toBitbucketIdentity(user, emails, memberships);
     } catch (error) {
       // stops the sibling request as soon as one of them has failed
-      deadline.cancel();
+      step.cancel();
       throw error;
-    } finally {
-      deadline.clear();
     }
   }
 
   async #getAllPages<T>(
     firstPage: string,
     headers: ApiHeaders,
-    deadline: Deadline,
+    signal: AbortSignal,
   ): Promise<T[]> {
     const values: T[] = [];
     let page: string | undefined = firstPage;
     for (let count = 0; page !== undefined && count < MAX_PAGES; count++) {
-      const body: Page<T> = await this.#get<Page<T>>(page, headers, deadline);
+      const body: Page<T> = await this.#get<Page<T>>(page, headers, signal);
       values.push(...(body.values ?? []));
       page =
         typeof body.next === 'string' && body.next
@@ -151,7 +146,7 @@ export class BitbucketClient {
   async #get<T>(
     pathAndQuery: string,
     headers: ApiHeaders,
-    deadline: Deadline,
+    signal: AbortSignal,
   ): Promise<T> {
     const queryAt = pathAndQuery.indexOf('?');
     const endpoint =
@@ -162,16 +157,19 @@ export class BitbucketClient {
     let answer: BitbucketAnswer;
     try {
       answer = await this.#sendWithOneRetry(
-        `${this.#apiBasePath}${pathAndQuery}`,
+        `${this.#apiBaseUrl}${pathAndQuery}`,
         headers,
-        deadline,
+        signal,
         request,
       );
     } catch (error) {
-      if (deadline.stopped && !deadline.expired) {
+      if (signal.aborted && !timedOut(signal)) {
         throw error; // a sibling request failed first; its error is the one reported
       }
-      throw this.#unavailable(endpoint, failureReason(error, deadline));
+      throw this.#unavailable(
+        endpoint,
+        failureReason(error, signal, this.#timeoutMs),
+      );
     }
 
     const { status, text } = answer;
@@ -217,16 +215,17 @@ export class BitbucketClient {
    * code works once.)
    */
   async #sendWithOneRetry(
-    path: string,
+    url: string,
     headers: ApiHeaders,
-    deadline: Deadline,
+    signal: AbortSignal,
     request: string,
   ): Promise<BitbucketAnswer> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await this.#api.send(
-          { method: 'GET', path, headers },
-          deadline,
+        const answer = await requestBitbucket(
+          url,
+          { method: 'GET', headers },
+          { signal, maxAnswerBytes: MAX_API_ANSWER_BYTES },
         );
         if (answer.status < 500 || attempt === 2) {
           return answer;
@@ -234,7 +233,7 @@ export class BitbucketClient {
       } catch (error) {
         // a second answer would be just as large
         if (
-          deadline.stopped ||
+          signal.aborted ||
           attempt === 2 ||
           error instanceof AnswerTooLarge
         ) {

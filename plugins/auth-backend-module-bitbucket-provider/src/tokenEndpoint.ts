@@ -1,10 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  BitbucketAnswer,
-  BitbucketConnection,
-  failureReason,
-} from './BitbucketConnection';
-import { Deadline } from './deadline';
+import { BitbucketAnswer, failureReason, requestBitbucket } from './request';
 import { bitbucketTokenRefused, bitbucketUnavailable } from './errors';
 
 /** A token answer is well under 4 KiB */
@@ -22,12 +17,12 @@ export interface BitbucketTokens {
 
 /**
  * Bitbucket's OAuth token endpoint: the code exchange and the refresh grant,
- * each with a deadline, over a kept-alive connection, with errors an admin
+ * each with a deadline, with errors an admin
  * can act on. (node-oauth, which passport-oauth2 uses, has no timeout and
  * reports failures as bare `{statusCode, data}` objects.)
  */
 export class BitbucketTokenEndpoint {
-  readonly #connection: BitbucketConnection;
+  readonly #tokenUrl: string;
   readonly #path: string;
   /** The client credentials as form fields, as node-oauth sends them */
   readonly #clientFields: string;
@@ -42,9 +37,7 @@ export class BitbucketTokenEndpoint {
     logger?: LoggerService;
   }) {
     const { pathname, search } = new URL(options.tokenUrl);
-    this.#connection = new BitbucketConnection(options.tokenUrl, {
-      maxAnswerBytes: MAX_TOKEN_ANSWER_BYTES,
-    });
+    this.#tokenUrl = options.tokenUrl;
     this.#path = `${pathname}${search}`;
     this.#clientFields = formEncode({
       client_id: options.clientId,
@@ -71,13 +64,13 @@ export class BitbucketTokenEndpoint {
     fields: Record<string, string>,
   ): Promise<BitbucketTokens> {
     const request = `POST ${this.#path} (${grantType})`;
-    const deadline = new Deadline(this.#timeoutMs);
+    const signal = AbortSignal.timeout(this.#timeoutMs);
     let answer: BitbucketAnswer;
     try {
-      answer = await this.#connection.send(
+      answer = await requestBitbucket(
+        this.#tokenUrl,
         {
           method: 'POST',
-          path: this.#path,
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
             accept: 'application/json',
@@ -87,14 +80,15 @@ export class BitbucketTokenEndpoint {
             ...fields,
           })}`,
         },
-        deadline,
+        { signal, maxAnswerBytes: MAX_TOKEN_ANSWER_BYTES },
       );
     } catch (error) {
       throw this.#failed(
-        bitbucketUnavailable(request, failureReason(error, deadline)),
+        bitbucketUnavailable(
+          request,
+          failureReason(error, signal, this.#timeoutMs),
+        ),
       );
-    } finally {
-      deadline.clear();
     }
 
     const { status } = answer;
