@@ -5,13 +5,13 @@ import {
   PassportOAuthAuthenticatorHelper,
 } from '@backstage/plugin-auth-node';
 import { BitbucketClient } from './BitbucketClient';
-import { readBitbucketProviderConfig } from './config';
+import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
+import { BitbucketProviderConfig, readBitbucketProviderConfig } from './config';
 import {
   BitbucketGrant,
-  createBitbucketStrategy,
   exchangeAuthorizationCode,
   refreshWithToken,
-} from './strategy';
+} from './grants';
 import { BitbucketTokenEndpoint } from './tokenEndpoint';
 import { BitbucketIdentity } from './types';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
@@ -71,7 +71,7 @@ export function createBitbucketAuthenticator(
         callbackUrl,
         client,
         tokenEndpoint,
-        helper: PassportOAuthAuthenticatorHelper.from(strategy as never),
+        helper: PassportOAuthAuthenticatorHelper.from(strategy),
       };
     },
     async start(input, { helper }) {
@@ -123,4 +123,30 @@ function toResult(grant: BitbucketGrant): {
       refreshToken: grant.refreshToken,
     },
   };
+}
+
+/**
+ * passport-bitbucket-oauth2 builds the redirect to Bitbucket's consent page.
+ * The way back (code exchange, profile) does not go through it: its token
+ * request has no timeout, and its profile is `/2.0/user` alone.
+ */
+export function createBitbucketStrategy(options: {
+  config: BitbucketProviderConfig;
+  callbackUrl: string;
+}): BitbucketStrategy {
+  const { config, callbackUrl } = options;
+  return new BitbucketStrategy(
+    {
+      clientID: config.clientId,
+      clientSecret: config.clientSecret,
+      callbackURL: callbackUrl,
+      authorizationURL: config.authorizationUrl,
+      tokenURL: config.tokenUrl,
+    },
+    () => {
+      throw new Error(
+        'Bitbucket callbacks are handled by exchangeAuthorizationCode',
+      );
+    },
+  );
 }

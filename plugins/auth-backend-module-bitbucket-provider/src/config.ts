@@ -44,7 +44,7 @@ export function readBitbucketProviderConfig(
   };
 }
 
-export function readWorkspaces(config: Config): string[] | undefined {
+function readWorkspaces(config: Config): string[] | undefined {
   const workspaces = config.getOptionalStringArray('workspaces');
   if (workspaces && workspaces.length === 0) {
     // an empty allow-list would lock everyone out; most likely a templating mistake

@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-auth-node';
 import { isError, NotAllowedError } from '@backstage/errors';
 import { createBitbucketAuthenticator } from './authenticator';
+import { readBitbucketProviderConfig } from './config';
 import { readBitbucketSignInResolver } from './signInResolver';
 
 /**
@@ -35,6 +36,8 @@ export const authModuleBitbucketProvider = createBackendModule({
           // that reports what each resolver looked for.
           factory: ctx =>
             OAuthEnvironmentHandler.mapConfig(ctx.config, envConfig => {
+              const { workspaces, workspaceOwnership } =
+                readBitbucketProviderConfig(envConfig);
               const handlers = createOAuthRouteHandlers({
                 authenticator,
                 appUrl: ctx.appUrl,
@@ -47,6 +50,9 @@ export const authModuleBitbucketProvider = createBackendModule({
                 signInResolver: readBitbucketSignInResolver({
                   config: envConfig,
                   logger,
+                  workspaceOwnership: workspaceOwnership
+                    ? { allowedWorkspaces: workspaces }
+                    : undefined,
                 }),
               });
               return {

@@ -1,4 +1,4 @@
-// passport-bitbucket-oauth2 ships no types; this covers what strategy.ts uses.
+// passport-bitbucket-oauth2 ships no types; this covers what authenticator.ts uses.
 declare module 'passport-bitbucket-oauth2' {
   export interface StrategyOptions {
     clientID: string;

@@ -56,7 +56,9 @@ describe('requestBitbucket', () => {
       });
     });
     await new Promise<void>(resolve => proxy.listen(0, '127.0.0.1', resolve));
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const proxyUrl = `http://127.0.0.1:${
+      (proxy.address() as net.AddressInfo).port
+    }`;
     try {
       // Jest gives each test file globals of its own, so the setup runs where
       // it would in a backend: in a Node process of its own.
@@ -173,9 +175,10 @@ describe('requestBitbucket', () => {
   it('reads an answer of exactly the cap', async () => {
     const body = `"${'y'.repeat(1022)}"`; // 1024 bytes
     handler = (_req, res) => res.end(body);
-    await expect(get(AbortSignal.timeout(2000), 1024)).resolves.toMatchObject(
-      { status: 200, text: body },
-    );
+    await expect(get(AbortSignal.timeout(2000), 1024)).resolves.toMatchObject({
+      status: 200,
+      text: body,
+    });
   });
 
   it('never follows a redirect, which could carry the token elsewhere', async () => {

@@ -70,10 +70,7 @@ export function stepSignal(timeoutMs: number): {
 } {
   const cancelled = new AbortController();
   return {
-    signal: AbortSignal.any([
-      cancelled.signal,
-      AbortSignal.timeout(timeoutMs),
-    ]),
+    signal: AbortSignal.any([cancelled.signal, AbortSignal.timeout(timeoutMs)]),
     cancel: () => cancelled.abort(),
   };
 }

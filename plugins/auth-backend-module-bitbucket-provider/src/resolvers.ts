@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, isError, NotFoundError } from '@backstage/errors';
 import {
   AuthResolverCatalogUserQuery,
   AuthResolverContext,
@@ -181,10 +181,10 @@ async function signIn(
         : undefined,
     );
   } catch (error) {
-    if ((error as Error)?.name === 'NotFoundError') {
+    if (isError(error) && error.name === 'NotFoundError') {
       throw new NotFoundError(`no User entity with ${lookedFor}`);
     }
-    if ((error as Error)?.name === 'ConflictError') {
+    if (isError(error) && error.name === 'ConflictError') {
       throw new ConflictError(
         `more than one User entity has ${lookedFor}, so the user cannot be told apart; make it unique in the catalog`,
       );

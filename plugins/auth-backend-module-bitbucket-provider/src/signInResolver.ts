@@ -1,11 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { NotFoundError } from '@backstage/errors';
+import { isError, NotFoundError } from '@backstage/errors';
 import {
   OAuthAuthenticatorResult,
   SignInResolver,
 } from '@backstage/plugin-auth-node';
-import { readWorkspaces } from './config';
 import { describeUser } from './identity';
 import { bitbucketSignInResolvers } from './resolvers';
 import { BitbucketIdentity } from './types';
@@ -23,8 +22,10 @@ type BitbucketSignInResolver = SignInResolver<
 export function readBitbucketSignInResolver(options: {
   config: Config;
   logger: LoggerService;
+  /** When set, tokens also carry the user's (allowed) workspace groups */
+  workspaceOwnership?: { allowedWorkspaces?: string[] };
 }): BitbucketSignInResolver | undefined {
-  const { config, logger } = options;
+  const { config, logger, workspaceOwnership } = options;
   const resolvers = (
     config.getOptionalConfigArray('signIn.resolvers') ?? []
   ).map(resolverConfig => {
@@ -60,14 +61,14 @@ export function readBitbucketSignInResolver(options: {
   if (resolvers.length === 0) {
     return undefined;
   }
-  const workspaceOwnership = config.getOptionalBoolean('workspaceOwnership');
-  const allowedWorkspaces = readWorkspaces(config);
-
   return async (info, resolverContext) => {
     const ctx = workspaceOwnership
       ? withExtraOwnershipRefs(
           resolverContext,
-          workspaceOwnershipRefs(info.result.fullProfile, allowedWorkspaces),
+          workspaceOwnershipRefs(
+            info.result.fullProfile,
+            workspaceOwnership.allowedWorkspaces,
+          ),
         )
       : resolverContext;
     const misses: string[] = [];
@@ -75,10 +76,10 @@ export function readBitbucketSignInResolver(options: {
       try {
         return await resolver(info, ctx);
       } catch (error) {
-        if ((error as Error)?.name !== 'NotFoundError') {
+        if (!isError(error) || error.name !== 'NotFoundError') {
           throw error;
         }
-        misses.push((error as Error).message);
+        misses.push(error.message);
       }
     }
     const { uuid } = info.result.fullProfile;

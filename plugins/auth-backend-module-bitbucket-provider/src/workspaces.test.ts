@@ -161,6 +161,28 @@ describe('workspace allow-list and ownership', () => {
     ]);
   });
 
+  it('adds the workspace refs for a user signed in without a catalog entry too', async () => {
+    await startBackend({
+      workspaces: ['acme'],
+      workspaceOwnership: true,
+      signIn: {
+        resolvers: [
+          {
+            resolver: 'userIdMatchingUserEntityAnnotation',
+            dangerouslyAllowSignInWithoutUserInCatalog: true,
+          },
+        ],
+      },
+    });
+    const outcome = await signIn('alice-bb');
+    const identity = outcome.response!.backstageIdentity!.identity;
+    expect(identity.userEntityRef).toMatch(/^user:default\/[0-9a-f-]{36}$/);
+    expect(identity.ownershipEntityRefs).toEqual([
+      identity.userEntityRef,
+      'group:default/acme',
+    ]);
+  });
+
   it('adds every workspace to the ownership refs when there is no allow-list', async () => {
     await startBackend({ workspaceOwnership: true });
     const outcome = await signIn('alice-bb');

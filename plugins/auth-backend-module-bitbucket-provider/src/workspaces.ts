@@ -1,5 +1,4 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { NotAllowedError } from '@backstage/errors';
 import {
   AuthResolverContext,
@@ -76,7 +75,10 @@ function memberWorkspaces(
 
 /**
  * A resolver context whose issued tokens also carry `extraOwnershipRefs` in
- * `ent`, next to the refs resolved from the catalog.
+ * `ent`, next to the refs resolved from the catalog. The auth backend's
+ * context issues every token, those of `signInWithCatalogUser` included,
+ * through `this.issueToken`: overriding that one method on an object that
+ * inherits the rest keeps the framework's sign-in steps, fallback included.
  */
 export function withExtraOwnershipRefs(
   ctx: AuthResolverContext,
@@ -91,34 +93,5 @@ export function withExtraOwnershipRefs(
         ],
       },
     });
-  return {
-    issueToken,
-    findCatalogUser: query => ctx.findCatalogUser(query),
-    resolveOwnershipEntityRefs: entity =>
-      ctx.resolveOwnershipEntityRefs(entity),
-    // Same steps as the auth backend's own, but issuing through issueToken above
-    async signInWithCatalogUser(query, options) {
-      try {
-        const { entity } = await ctx.findCatalogUser(query);
-        const { ownershipEntityRefs } = await ctx.resolveOwnershipEntityRefs(
-          entity,
-        );
-        return await issueToken({
-          claims: { sub: stringifyEntityRef(entity), ent: ownershipEntityRefs },
-        });
-      } catch (error) {
-        const fallback = options?.dangerousEntityRefFallback?.entityRef;
-        if ((error as Error)?.name !== 'NotFoundError' || !fallback) {
-          throw error;
-        }
-        const userRef = stringifyEntityRef(
-          parseEntityRef(fallback, {
-            defaultKind: 'User',
-            defaultNamespace: 'default',
-          }),
-        );
-        return issueToken({ claims: { sub: userRef, ent: [userRef] } });
-      }
-    },
-  };
+  return Object.create(ctx, { issueToken: { value: issueToken } });
 }

@@ -1,8 +1,6 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { OAuthAuthenticatorAuthenticateInput } from '@backstage/plugin-auth-node';
-import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
 import { BitbucketClient } from './BitbucketClient';
-import { BitbucketProviderConfig } from './config';
 import { bitbucketUnavailable } from './errors';
 import { BitbucketTokenEndpoint, BitbucketTokens } from './tokenEndpoint';
 import { BitbucketIdentity } from './types';
@@ -10,32 +8,6 @@ import { BitbucketIdentity } from './types';
 /** What Bitbucket's token endpoint granted, with the identity fetched for it */
 export interface BitbucketGrant extends BitbucketTokens {
   fullProfile: BitbucketIdentity;
-}
-
-/**
- * passport-bitbucket-oauth2 builds the redirect to Bitbucket's consent page.
- * The way back (code exchange, profile) does not go through it: its token
- * request has no timeout, and its profile is `/2.0/user` alone.
- */
-export function createBitbucketStrategy(options: {
-  config: BitbucketProviderConfig;
-  callbackUrl: string;
-}): BitbucketStrategy {
-  const { config, callbackUrl } = options;
-  return new BitbucketStrategy(
-    {
-      clientID: config.clientId,
-      clientSecret: config.clientSecret,
-      callbackURL: callbackUrl,
-      authorizationURL: config.authorizationUrl,
-      tokenURL: config.tokenUrl,
-    },
-    () => {
-      throw new Error(
-        'Bitbucket callbacks are handled by exchangeAuthorizationCode',
-      );
-    },
-  );
 }
 
 /** Handles Bitbucket's redirect back: the code exchange, then the profile */
