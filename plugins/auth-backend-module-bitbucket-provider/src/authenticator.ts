@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   createOAuthAuthenticator,
+  OAuthAuthenticator,
   OAuthSession,
   PassportOAuthAuthenticatorHelper,
 } from '@backstage/plugin-auth-node';
@@ -27,7 +28,7 @@ export function createBitbucketAuthenticator(
   options: {
     logger?: LoggerService;
   } = {},
-) {
+): OAuthAuthenticator<unknown, BitbucketIdentity> {
   const { logger } = options;
   return createOAuthAuthenticator({
     defaultProfileTransform: async ({

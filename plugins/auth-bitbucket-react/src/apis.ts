@@ -27,13 +27,8 @@ import { BitbucketIcon } from './BitbucketIcon';
  */
 export { bitbucketAuthApiRef };
 
-/**
- * The scopes requested at sign-in: `account` (the profile) and `email` (the
- * email addresses the sign-in resolvers match against the catalog).
- *
- * @public
- */
-export const bitbucketDefaultScopes: readonly string[] = ['account', 'email'];
+/** `account` for the profile, `email` for the addresses the resolvers match */
+const defaultScopes = ['account', 'email'];
 
 /**
  * The auth provider as the app shows it: backend provider id `bitbucket`,
@@ -77,6 +72,6 @@ export const bitbucketAuthApiFactory: ApiFactory<
       oauthRequestApi,
       provider: bitbucketAuthProvider,
       environment: configApi.getOptionalString('auth.environment'),
-      defaultScopes: [...bitbucketDefaultScopes],
+      defaultScopes,
     }),
 });

@@ -10,7 +10,6 @@ export {
   bitbucketAuthApiRef,
   bitbucketAuthApiFactory,
   bitbucketAuthProvider,
-  bitbucketDefaultScopes,
 } from './apis';
 export { bitbucketSignInProvider } from './signInProvider';
 export { BitbucketIcon } from './BitbucketIcon';
