@@ -10,9 +10,19 @@ import { z } from 'zod/v3';
 import { describeUser } from './identity';
 import { BitbucketIdentity } from './types';
 
-/** @public */
+/**
+ * The User entity annotation holding the Bitbucket uuid, with or without
+ * braces; matched by `userIdMatchingUserEntityAnnotation`.
+ *
+ * @public
+ */
 export const BITBUCKET_USER_ID_ANNOTATION = 'bitbucket.org/user-id';
-/** @public */
+/**
+ * The User entity annotation holding the Bitbucket username; matched by
+ * `usernameMatchingUserEntityAnnotation`.
+ *
+ * @public
+ */
 export const BITBUCKET_USERNAME_ANNOTATION = 'bitbucket.org/username';
 
 /** What every Bitbucket sign-in resolver receives @public */

@@ -17,7 +17,9 @@ export interface BitbucketIdentity {
   username?: string;
   /** Not unique and freely chosen: never an identity */
   nickname?: string;
+  /** The display name, else the nickname, the username or the uuid */
   displayName: string;
+  /** The avatar's URL, as Bitbucket gives it */
   avatarUrl?: string;
   /** The identity email: the primary address if confirmed, else the first confirmed one */
   email?: string;
@@ -36,8 +38,12 @@ export interface BitbucketIdentity {
  * @public
  */
 export interface BitbucketWorkspaceMembership {
+  /** The workspace's slug, as in its URL, e.g. `acme` */
   slug: string;
+  /** The workspace's display name */
   name?: string;
+  /** The workspace's uuid, with its curly braces */
   uuid?: string;
+  /** The user's role in the workspace */
   permission: 'owner' | 'collaborator' | 'member';
 }

@@ -43,7 +43,7 @@ export const bitbucketAuthProvider: AuthProviderInfo = {
 };
 
 /**
- * The API factory for {@link bitbucketAuthApiRef}: the OAuth 2.0 popup flow of
+ * The API factory for `bitbucketAuthApiRef`: the OAuth 2.0 popup flow of
  * `@backstage/core-app-api` against the backend auth provider `bitbucket`
  * (`/api/auth/bitbucket/...`), in the environment set by `auth.environment`
  * (`development` when unset), with the scopes `account email`.
