@@ -11,7 +11,8 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const useRealBitbucket = Boolean(
-  process.env.AUTH_BITBUCKET_CLIENT_ID && process.env.AUTH_BITBUCKET_CLIENT_SECRET,
+  process.env.AUTH_BITBUCKET_CLIENT_ID &&
+    process.env.AUTH_BITBUCKET_CLIENT_SECRET,
 );
 const children = [];
 let stopping = false;
@@ -34,18 +35,29 @@ function run(command, args) {
 
 const configArgs = ['--config', path.join(root, 'app-config.yaml')];
 if (useRealBitbucket) {
-  console.log('Signing in with Bitbucket Cloud (AUTH_BITBUCKET_CLIENT_ID is set).');
+  console.log(
+    'Signing in with Bitbucket Cloud (AUTH_BITBUCKET_CLIENT_ID is set).',
+  );
 } else {
   console.log(
     'AUTH_BITBUCKET_CLIENT_ID/AUTH_BITBUCKET_CLIENT_SECRET are not set: signing in against the ' +
       'local Bitbucket Cloud simulator on http://localhost:7010, where you pick a demo user.',
   );
   run(process.execPath, [
-    path.join(root, 'packages/bitbucket-cloud-simulator/bin/bitbucket-cloud-simulator.js'),
+    path.join(
+      root,
+      'packages/bitbucket-cloud-simulator/bin/bitbucket-cloud-simulator.js',
+    ),
   ]);
   configArgs.push('--config', path.join(root, 'app-config.simulator.yaml'));
 }
-run('yarn', ['backstage-cli', 'repo', 'start', ...configArgs, ...process.argv.slice(2)]);
+run('yarn', [
+  'backstage-cli',
+  'repo',
+  'start',
+  ...configArgs,
+  ...process.argv.slice(2),
+]);
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

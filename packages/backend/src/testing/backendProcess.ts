@@ -15,6 +15,8 @@ export interface BackendProcess {
   stop(): Promise<void>;
 }
 
+// tests run from source, where __dirname is this folder
+// eslint-disable-next-line no-restricted-syntax
 const backendDir = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 

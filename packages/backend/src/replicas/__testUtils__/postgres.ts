@@ -5,6 +5,7 @@ import {
   spawn,
 } from 'node:child_process';
 import crypto from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,13 +114,23 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       ...options,
     }) as unknown as string;
 
+  const killOnExit = () => {
+    if (server?.pid && server.exitCode === null) {
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', killOnExit);
     const proc = server;
     if (proc?.pid && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise(resolve => proc.once('exit', resolve));
+      const exited = once(proc, 'exit');
       try {
         proc.kill('SIGINT'); // "fast" shutdown: disconnects clients, no waiting
       } catch {
@@ -141,15 +152,6 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     fs.rmSync(baseDir, { recursive: true, force: true });
   };
   // If jest exits without afterAll (e.g. a crash), do not leave the server behind
-  const killOnExit = () => {
-    if (server?.pid && server.exitCode === null) {
-      try {
-        process.kill(-server.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  };
   process.on('exit', killOnExit);
 
   try {
@@ -191,6 +193,9 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       );
     }
 
+    const keepOutput = (chunk: unknown) => {
+      output = appendBounded(output, chunk);
+    };
     // A port taken between freePort() and the server's bind is retried
     let port = 0;
     for (let attempt = 1; ; attempt++) {
@@ -226,8 +231,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         },
       );
       server = proc;
-      proc.stdout!.on('data', c => (output = appendBounded(output, c)));
-      proc.stderr!.on('data', c => (output = appendBounded(output, c)));
+      proc.stdout!.on('data', keepOutput);
+      proc.stderr!.on('data', keepOutput);
 
       const deadline = Date.now() + 30_000;
       let ready = false;
