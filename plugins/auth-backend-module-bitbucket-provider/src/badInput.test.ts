@@ -104,17 +104,21 @@ describe('bad input on the callback', () => {
         `code=${p.get('code')}&code=${p.get('code')}&state=${p.get('state')}`,
       /more than one/,
     ],
-    ['no state', (p: URLSearchParams) => `code=${p.get('code')}`, /./],
+    [
+      'no state',
+      (p: URLSearchParams) => `code=${p.get('code')}`,
+      /"name":"InputError","message":"Must specify 'env' query/,
+    ],
     [
       'a garbage state',
       (p: URLSearchParams) => `code=${p.get('code')}&state=%%%garbage`,
-      /./,
+      /"name":"NotAllowedError","message":"OAuth state is invalid/,
     ],
     [
       'two states',
       (p: URLSearchParams) =>
         `code=${p.get('code')}&state=${p.get('state')}&state=${p.get('state')}`,
-      /./,
+      /more than one state; start the sign-in again/,
     ],
     [
       'a server error from Bitbucket',
@@ -147,7 +151,8 @@ describe('bad input on the callback', () => {
     expect(result.body).toMatch(message);
   });
 
-  it('refuses a huge query string cleanly', async () => {
+  it('ignores a large unknown parameter and signs in', async () => {
+    // under Node's 16 KiB header limit, so the module, not Node, sees it
     const { cookie, params } = await startedSignIn(
       backend.backendUrl,
       simulator,
@@ -155,10 +160,11 @@ describe('bad input on the callback', () => {
     const result = await callback(
       `code=${params.get('code')}&state=${params.get(
         'state',
-      )}&junk=${'x'.repeat(20_000)}`,
+      )}&junk=${'x'.repeat(8_000)}`,
       cookie,
     );
-    expectCleanRefusal(result);
+    expect(result.status).toBe(200);
+    expect(result.body).toContain('"userEntityRef":"user:default/alice"');
   });
 
   it.each([

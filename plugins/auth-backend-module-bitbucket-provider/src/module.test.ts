@@ -1,3 +1,4 @@
+import publicBitbucketModule from '@backstage/plugin-auth-backend-module-bitbucket-provider';
 import {
   decodeOAuthState,
   encodeOAuthState,
@@ -343,6 +344,20 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
     simulator = await startBitbucketSimulator({ consumers: [consumer] });
     await expect(startBackend({ clientSecret: undefined })).rejects.toThrow(
       /auth\.providers\.bitbucket\.development\.clientSecret/,
+    );
+  });
+
+  it('cannot run beside the public Bitbucket module: the backend refuses to start', async () => {
+    simulator = await startBitbucketSimulator({ consumers: [consumer] });
+    await expect(
+      startAuthBackend({
+        simulator,
+        consumer,
+        entities,
+        extraFeatures: [publicBitbucketModule],
+      }),
+    ).rejects.toThrow(
+      "Module 'bitbucket-provider' for plugin 'auth' is already registered",
     );
   });
 });

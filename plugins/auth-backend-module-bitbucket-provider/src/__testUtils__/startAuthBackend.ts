@@ -34,10 +34,13 @@ export async function startAuthBackend(options: {
   consumer: SimulatorConsumer;
   entities: Entity[];
   providerConfig?: Record<string, unknown>;
+  /** e.g. another auth provider module */
+  extraFeatures?: Parameters<typeof startTestBackend>[0]['features'];
 }) {
   const { simulator, consumer, entities, providerConfig } = options;
   const backend = await startTestBackend({
     features: [
+      ...(options.extraFeatures ?? []),
       authPlugin,
       authModuleBitbucketProvider,
       catalogServiceMock.factory({ entities }),
