@@ -22,14 +22,15 @@ import {
   BackendProcess,
   backendConfig,
   benchDir,
-  freePort,
+  assertListensOn,
+  freePorts,
   killGroup,
   readCpuMs,
   readRss,
   startBackend,
 } from './processes';
 import { runProfile } from './profileRun';
-import { buildReport, printReport } from './report';
+import { bitbucketCallsPerSignIn, buildReport, printReport } from './report';
 import type {
   BackendTally,
   BlockRecord,
@@ -104,9 +105,10 @@ async function main() {
   const resultsDir = path.join(benchDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
 
+  const [oursPort, publicPort] = await freePorts(2);
   const ports: Record<BackendName, number> = {
-    ours: await freePort(),
-    public: await freePort(),
+    ours: oursPort,
+    public: publicPort,
   };
   const consumerOf = (name: BackendName) => ({
     key: `bench-${name}`,
@@ -191,6 +193,9 @@ async function main() {
       readyAt.public / 1000
     ).toFixed(1)} s`,
   );
+  for (const name of backendNames) {
+    assertListensOn(backends[name].pid, ports[name], name);
+  }
   const rssAtReady = {} as Record<BackendName, number>;
   for (const name of backendNames) {
     await backends[name].gc();
@@ -528,6 +533,21 @@ async function main() {
     blocks,
     moduleCost,
   };
+  // Each module has its own number of calls: a backend measuring the other
+  // module (or another process answering its port) shows up here
+  const expectedCalls: Record<BackendName, number> = { ours: 3, public: 2 };
+  for (const name of backendNames) {
+    const calls = bitbucketCallsPerSignIn(run, name);
+    if (Math.abs(calls - expectedCalls[name]) > 0.01) {
+      throw new Error(
+        `the ${name} backend made ${calls.toFixed(
+          2,
+        )} Bitbucket calls per sign-in, not ${
+          expectedCalls[name]
+        }: it did not run the ${name} module, so the run measured the wrong thing and reports nothing`,
+      );
+    }
+  }
   const report = buildReport(run);
   printReport(report);
   const json = JSON.stringify({ ...report, run }, null, 2);

@@ -23,15 +23,61 @@ export interface BackendProcess {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * `count` distinct free loopback ports: every probe socket stays open until
+ * all are taken, so two backends are never handed the same port.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes: net.Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const probe = net.createServer();
+      probes.push(probe);
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return probes.map(probe => (probe.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(
+      probes.map(probe => new Promise(resolve => probe.close(resolve))),
+    );
+  }
+}
+
+/**
+ * Fails unless process `pid` itself holds the listening socket on
+ * 127.0.0.1:`port`: then every request sent to that port was served by the
+ * process whose CPU and memory the bench reads.
+ */
+export function assertListensOn(pid: number, port: number, name: string) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const listening = fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map(line => line.trim().split(/\s+/))
+    // local address 127.0.0.1 is 0100007F; state 0A is LISTEN; field 9 the socket inode
+    .filter(f => f[1] === `0100007F:${hexPort}` && f[3] === '0A')
+    .map(f => f[9]);
+  const ownSockets = new Set(
+    fs
+      .readdirSync(`/proc/${pid}/fd`)
+      .map(fd => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return ''; // closed meanwhile
+        }
+      })
+      .filter(target => target.startsWith('socket:[')),
+  );
+  if (!listening.some(inode => ownSockets.has(`socket:[${inode}]`))) {
+    throw new Error(
+      `the ${name} backend (pid ${pid}) does not hold the listening socket on 127.0.0.1:${port}; another process serves that port, so nothing measured there would be the ${name} backend's`,
+    );
+  }
 }
 
 /** The config both backends get; only the port and the OAuth consumer key differ */
