@@ -2,11 +2,10 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AnswerTooLarge,
   BitbucketAnswer,
+  BitbucketConnection,
   failureReason,
-  requestBitbucket,
-  stepSignal,
-  timedOut,
-} from './request';
+} from './BitbucketConnection';
+import { Deadline } from './deadline';
 import { bitbucketApiRefused, bitbucketUnavailable } from './errors';
 import {
   BitbucketEmailResponse,
@@ -41,6 +40,7 @@ export class BitbucketClient {
   readonly #apiOrigin: string;
   /** e.g. `/2.0` */
   readonly #apiBasePath: string;
+  readonly #api: BitbucketConnection;
   readonly #timeoutMs: number;
   readonly #logger?: LoggerService;
   readonly #includeWorkspaces: boolean;
@@ -56,6 +56,9 @@ export class BitbucketClient {
     const apiBase = new URL(this.#apiBaseUrl);
     this.#apiOrigin = apiBase.origin;
     this.#apiBasePath = apiBase.pathname.replace(/\/$/, '');
+    this.#api = new BitbucketConnection(this.#apiBaseUrl, {
+      maxAnswerBytes: MAX_API_ANSWER_BYTES,
+    });
     this.#timeoutMs = options.timeoutMs;
     this.#logger = options.logger;
     this.#includeWorkspaces = options.includeWorkspaces ?? false;
@@ -67,24 +70,24 @@ export class BitbucketClient {
    * Bitbucket instead of two or three.
    */
   async fetchIdentity(accessToken: string): Promise<BitbucketIdentity> {
-    const step = stepSignal(this.#timeoutMs);
+    const deadline = new Deadline(this.#timeoutMs);
     const headers: ApiHeaders = {
       authorization: `Bearer ${accessToken}`,
       accept: 'application/json',
     };
     try {
       const [user, emails, memberships] = await Promise.all([
-        this.#get<BitbucketUserResponse>('/user', headers, step.signal),
+        this.#get<BitbucketUserResponse>('/user', headers, deadline),
         this.#getAllPages<BitbucketEmailResponse>(
           '/user/emails?pagelen=100',
           headers,
-          step.signal,
+          deadline,
         ),
         this.#includeWorkspaces
           ? this.#getAllPages<BitbucketWorkspaceMembershipResponse>(
               '/user/permissions/workspaces?pagelen=100',
               headers,
-              step.signal,
+              deadline,
             )
           : undefined,
       ]);
@@ -94,20 +97,22 @@ export class BitbucketClient {
       return toBitbucketIdentity(user, emails, memberships);
     } catch (error) {
       // stops the sibling request as soon as one of them has failed
-      step.cancel();
+      deadline.cancel();
       throw error;
+    } finally {
+      deadline.clear();
     }
   }
 
   async #getAllPages<T>(
     firstPage: string,
     headers: ApiHeaders,
-    signal: AbortSignal,
+    deadline: Deadline,
   ): Promise<T[]> {
     const values: T[] = [];
     let page: string | undefined = firstPage;
     for (let count = 0; page !== undefined && count < MAX_PAGES; count++) {
-      const body: Page<T> = await this.#get<Page<T>>(page, headers, signal);
+      const body: Page<T> = await this.#get<Page<T>>(page, headers, deadline);
       values.push(...(body.values ?? []));
       page =
         typeof body.next === 'string' && body.next
@@ -146,7 +151,7 @@ export class BitbucketClient {
   async #get<T>(
     pathAndQuery: string,
     headers: ApiHeaders,
-    signal: AbortSignal,
+    deadline: Deadline,
   ): Promise<T> {
     const queryAt = pathAndQuery.indexOf('?');
     const endpoint =
@@ -157,19 +162,16 @@ export class BitbucketClient {
     let answer: BitbucketAnswer;
     try {
       answer = await this.#sendWithOneRetry(
-        `${this.#apiBaseUrl}${pathAndQuery}`,
+        `${this.#apiBasePath}${pathAndQuery}`,
         headers,
-        signal,
+        deadline,
         request,
       );
     } catch (error) {
-      if (signal.aborted && !timedOut(signal)) {
+      if (deadline.stopped && !deadline.expired) {
         throw error; // a sibling request failed first; its error is the one reported
       }
-      throw this.#unavailable(
-        endpoint,
-        failureReason(error, signal, this.#timeoutMs),
-      );
+      throw this.#unavailable(endpoint, failureReason(error, deadline));
     }
 
     const { status, text } = answer;
@@ -215,17 +217,16 @@ export class BitbucketClient {
    * code works once.)
    */
   async #sendWithOneRetry(
-    url: string,
+    path: string,
     headers: ApiHeaders,
-    signal: AbortSignal,
+    deadline: Deadline,
     request: string,
   ): Promise<BitbucketAnswer> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await requestBitbucket(
-          url,
-          { method: 'GET', headers },
-          { signal, maxAnswerBytes: MAX_API_ANSWER_BYTES },
+        const answer = await this.#api.send(
+          { method: 'GET', path, headers },
+          deadline,
         );
         if (answer.status < 500 || attempt === 2) {
           return answer;
@@ -233,7 +234,7 @@ export class BitbucketClient {
       } catch (error) {
         // a second answer would be just as large
         if (
-          signal.aborted ||
+          deadline.stopped ||
           attempt === 2 ||
           error instanceof AnswerTooLarge
         ) {

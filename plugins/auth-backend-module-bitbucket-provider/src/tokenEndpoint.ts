@@ -1,5 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { BitbucketAnswer, failureReason, requestBitbucket } from './request';
+import {
+  BitbucketAnswer,
+  BitbucketConnection,
+  failureReason,
+} from './BitbucketConnection';
+import { Deadline } from './deadline';
 import { bitbucketTokenRefused, bitbucketUnavailable } from './errors';
 
 /** A token answer is well under 4 KiB */
@@ -17,12 +22,12 @@ export interface BitbucketTokens {
 
 /**
  * Bitbucket's OAuth token endpoint: the code exchange and the refresh grant,
- * each with a deadline, with errors an admin
+ * each with a deadline, over a kept-alive connection, with errors an admin
  * can act on. (node-oauth, which passport-oauth2 uses, has no timeout and
  * reports failures as bare `{statusCode, data}` objects.)
  */
 export class BitbucketTokenEndpoint {
-  readonly #tokenUrl: string;
+  readonly #connection: BitbucketConnection;
   readonly #path: string;
   /** The client credentials as form fields, as node-oauth sends them */
   readonly #clientFields: string;
@@ -37,7 +42,9 @@ export class BitbucketTokenEndpoint {
     logger?: LoggerService;
   }) {
     const { pathname, search } = new URL(options.tokenUrl);
-    this.#tokenUrl = options.tokenUrl;
+    this.#connection = new BitbucketConnection(options.tokenUrl, {
+      maxAnswerBytes: MAX_TOKEN_ANSWER_BYTES,
+    });
     this.#path = `${pathname}${search}`;
     this.#clientFields = formEncode({
       client_id: options.clientId,
@@ -64,13 +71,13 @@ export class BitbucketTokenEndpoint {
     fields: Record<string, string>,
   ): Promise<BitbucketTokens> {
     const request = `POST ${this.#path} (${grantType})`;
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const deadline = new Deadline(this.#timeoutMs);
     let answer: BitbucketAnswer;
     try {
-      answer = await requestBitbucket(
-        this.#tokenUrl,
+      answer = await this.#connection.send(
         {
           method: 'POST',
+          path: this.#path,
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
             accept: 'application/json',
@@ -80,15 +87,14 @@ export class BitbucketTokenEndpoint {
             ...fields,
           })}`,
         },
-        { signal, maxAnswerBytes: MAX_TOKEN_ANSWER_BYTES },
+        deadline,
       );
     } catch (error) {
       throw this.#failed(
-        bitbucketUnavailable(
-          request,
-          failureReason(error, signal, this.#timeoutMs),
-        ),
+        bitbucketUnavailable(request, failureReason(error, deadline)),
       );
+    } finally {
+      deadline.clear();
     }
 
     const { status } = answer;
