@@ -1,6 +1,9 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { aliceAuthResponse, fakeBrowser } from './testHelpers';
 
+// the whole app, rendered twice over: slow on a busy 2-core machine
+jest.setTimeout(20_000);
+
 describe('App', () => {
   let browser: ReturnType<typeof fakeBrowser> | undefined;
 

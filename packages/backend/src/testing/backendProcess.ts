@@ -18,7 +18,9 @@ export interface BackendProcess {
 // tests run from source, where __dirname is this folder
 // eslint-disable-next-line no-restricted-syntax
 const backendDir = path.resolve(__dirname, '../..');
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+// unref: a timer that lost the race must not keep the Jest worker alive
+const sleep = (ms: number) =>
+  new Promise(resolve => setTimeout(resolve, ms).unref());
 
 export function startBackendProcess(options: {
   name: string;

@@ -6,6 +6,7 @@ import {
   BitbucketSimulator,
   SimulatorConsumer,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
+import knex from 'knex';
 import { AddressInfo } from 'node:net';
 import { authModuleBitbucketProvider } from '../module';
 
@@ -38,38 +39,55 @@ export async function startAuthBackend(options: {
   extraFeatures?: Parameters<typeof startTestBackend>[0]['features'];
 }) {
   const { simulator, consumer, entities, providerConfig } = options;
-  const backend = await startTestBackend({
-    features: [
-      ...(options.extraFeatures ?? []),
-      authPlugin,
-      authModuleBitbucketProvider,
-      catalogServiceMock.factory({ entities }),
-      mockServices.rootConfig.factory({
-        data: {
-          app: { baseUrl: 'http://localhost:3000' },
-          auth: {
-            providers: {
-              bitbucket: {
-                development: {
-                  clientId: consumer.key,
-                  clientSecret: consumer.secret,
-                  callbackUrl: CALLBACK_URL,
-                  authorizationUrl: simulator.authorizationUrl,
-                  tokenUrl: simulator.tokenUrl,
-                  apiBaseUrl: simulator.apiBaseUrl,
-                  ...providerConfig,
+  // The test backend never closes the pool of its default database, whose
+  // reaper timer then kept the Jest worker alive: this one is closed on stop.
+  const database = knex({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  try {
+    backend = await startTestBackend({
+      features: [
+        mockServices.database.factory({ knex: database }),
+        ...(options.extraFeatures ?? []),
+        authPlugin,
+        authModuleBitbucketProvider,
+        catalogServiceMock.factory({ entities }),
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            auth: {
+              providers: {
+                bitbucket: {
+                  development: {
+                    clientId: consumer.key,
+                    clientSecret: consumer.secret,
+                    callbackUrl: CALLBACK_URL,
+                    authorizationUrl: simulator.authorizationUrl,
+                    tokenUrl: simulator.tokenUrl,
+                    apiBaseUrl: simulator.apiBaseUrl,
+                    ...providerConfig,
+                  },
                 },
               },
             },
           },
-        },
-      }),
-    ],
-  });
+        }),
+      ],
+    });
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
   return {
     backendUrl: `http://127.0.0.1:${
       (backend.server.address() as AddressInfo).port
     }`,
-    stop: () => backend.stop(),
+    async stop() {
+      await backend.stop();
+      await database.destroy();
+    },
   };
 }

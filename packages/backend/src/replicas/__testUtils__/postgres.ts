@@ -82,7 +82,9 @@ function serverIdentity(): { uid?: number; gid?: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+// unref: a timer that lost a race must not keep the Jest worker alive
+const sleep = (ms: number) =>
+  new Promise(resolve => setTimeout(resolve, ms).unref());
 
 function appendBounded(current: string, chunk: unknown, max = 100_000) {
   const next = current + String(chunk);
