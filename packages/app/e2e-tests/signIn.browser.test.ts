@@ -182,6 +182,9 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
           secret: 'simulator-client-secret',
           callbackUrl: `${baseUrl}/api/auth/bitbucket/handler/frame`,
           scopes: ['account', 'email'],
+          // the org provider reads acme as alice-bb, an owner
+          isPrivate: true,
+          owner: 'alice-bb',
         },
       ],
     });
@@ -203,6 +206,16 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
             bitbucket: {
               development: {
                 authorizationUrl: simulator.authorizationUrl,
+                tokenUrl: simulator.tokenUrl,
+                apiBaseUrl: simulator.apiBaseUrl,
+              },
+            },
+          },
+        },
+        catalog: {
+          providers: {
+            bitbucketCloudOrg: {
+              acme: {
                 tokenUrl: simulator.tokenUrl,
                 apiBaseUrl: simulator.apiBaseUrl,
               },

@@ -13,6 +13,10 @@ backend.add(
 );
 
 backend.add(import('@backstage/plugin-catalog-backend'));
+// Bitbucket workspace members as Users and Groups (catalog.providers.bitbucketCloudOrg)
+backend.add(
+  import('@bitbucket-signin/plugin-catalog-backend-module-bitbucket-cloud-org'),
+);
 
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(

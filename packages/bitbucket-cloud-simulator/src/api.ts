@@ -133,6 +133,23 @@ export function parseWorkspaceQuery(
   return null;
 }
 
+type UserWorkspace = SimulatorUser['workspaces'][number];
+
+/** A workspace as it appears inside memberships */
+function workspaceSummary(ctx: SimulatorContext, w: UserWorkspace) {
+  return {
+    type: 'workspace',
+    uuid: w.uuid,
+    slug: w.slug,
+    name: w.name,
+    links: {
+      avatar: { href: `${ctx.url}/workspaces/${w.slug}/avatar/` },
+      html: { href: `${ctx.url}/${w.slug}/` },
+      self: { href: `${ctx.apiBaseUrl}/workspaces/${w.slug}` },
+    },
+  };
+}
+
 function workspaceValues(
   ctx: SimulatorContext,
   user: SimulatorUser,
@@ -145,18 +162,62 @@ function workspaceValues(
       type: 'workspace_membership',
       permission: w.permission,
       user: summary,
-      workspace: {
-        type: 'workspace',
-        uuid: w.uuid,
-        slug: w.slug,
-        name: w.name,
-        links: {
-          avatar: { href: `${ctx.url}/workspaces/${w.slug}/avatar/` },
-          html: { href: `${ctx.url}/${w.slug}/` },
-          self: { href: `${ctx.apiBaseUrl}/workspaces/${w.slug}` },
-        },
-      },
+      workspace: workspaceSummary(ctx, w),
     }));
+}
+
+/** Everyone in a workspace, in the order the simulator knows them */
+function membershipsOf(ctx: SimulatorContext, slug: string) {
+  const memberships: Array<{ user: SimulatorUser; workspace: UserWorkspace }> =
+    [];
+  for (const user of ctx.users.values()) {
+    const workspace = user.workspaces.find(w => w.slug === slug);
+    if (workspace) {
+      memberships.push({ user, workspace });
+    }
+  }
+  return memberships;
+}
+
+/**
+ * `GET /2.0/workspaces/{workspace}/members` and `.../permissions`. A
+ * workspace the caller is not in answers 404, as an unknown one does.
+ */
+function workspaceList(kind: 'members' | 'permissions'): Route {
+  return {
+    scope: 'account',
+    respond: (ctx, res, caller, query, selfUrl, [rawSlug]) => {
+      const slug = decodeURIComponent(rawSlug);
+      const memberships = membershipsOf(ctx, slug);
+      if (!memberships.some(m => m.user.username === caller.username)) {
+        sendJson(res, 404, apiErrorBody(`Workspace ${slug} not found`));
+        return;
+      }
+      const page = paginate(memberships, query, selfUrl);
+      const values = page.values.map(({ user, workspace }) =>
+        kind === 'members'
+          ? {
+              type: 'workspace_membership',
+              user: userSummary(ctx, user),
+              workspace: workspaceSummary(ctx, workspace),
+              links: {
+                self: {
+                  href: `${ctx.apiBaseUrl}/workspaces/${
+                    workspace.slug
+                  }/members/${encodeURIComponent(user.uuid)}`,
+                },
+              },
+            }
+          : {
+              type: 'workspace_membership',
+              permission: workspace.permission,
+              user: userSummary(ctx, user),
+              workspace: workspaceSummary(ctx, workspace),
+            },
+      );
+      sendJson(res, 200, { ...page, values });
+    },
+  };
 }
 
 type Route = {
@@ -167,6 +228,8 @@ type Route = {
     user: SimulatorUser,
     query: URLSearchParams,
     selfUrl: string,
+    /** What a parameterised route's pattern captured */
+    params: string[],
   ) => void;
 };
 
@@ -207,6 +270,26 @@ const routes: Record<string, Route> = {
   },
 };
 
+const workspaceRoutes: Array<[RegExp, Route]> = [
+  [/^\/2\.0\/workspaces\/([^/]+)\/members$/, workspaceList('members')],
+  [/^\/2\.0\/workspaces\/([^/]+)\/permissions$/, workspaceList('permissions')],
+];
+
+function findRoute(
+  pathname: string,
+): { route: Route; params: string[] } | undefined {
+  if (routes[pathname]) {
+    return { route: routes[pathname], params: [] };
+  }
+  for (const [pattern, route] of workspaceRoutes) {
+    const match = pattern.exec(pathname);
+    if (match) {
+      return { route, params: match.slice(1) };
+    }
+  }
+  return undefined;
+}
+
 /** The bearer token from the Authorization header, or from the access_token parameter Bitbucket also accepts */
 function authenticate(
   ctx: SimulatorContext,
@@ -229,7 +312,7 @@ function authenticate(
   return record;
 }
 
-/** `/2.0/*`: the REST endpoints a sign-in needs */
+/** `/2.0/*`: the REST endpoints a sign-in and the org provider need */
 export function handleApi(
   ctx: SimulatorContext,
   req: IncomingMessage,
@@ -242,8 +325,8 @@ export function handleApi(
     pathname.length > 1 && pathname.endsWith('/')
       ? pathname.slice(0, -1)
       : pathname;
-  const route = routes[normalized];
-  if (!route) {
+  const found = findRoute(normalized);
+  if (!found) {
     sendJson(res, 404, apiErrorBody('Resource not found'));
     return;
   }
@@ -257,6 +340,7 @@ export function handleApi(
     sendJson(res, 401, apiErrorBody(auth));
     return;
   }
+  const { route } = found;
   if (!hasScope(auth.scopes, route.scope)) {
     sendJson(
       res,
@@ -274,5 +358,5 @@ export function handleApi(
     return;
   }
   query.delete('access_token'); // never echo a token into `next`
-  route.respond(ctx, res, user, query, `${ctx.url}${normalized}`);
+  route.respond(ctx, res, user, query, `${ctx.url}${normalized}`, found.params);
 }

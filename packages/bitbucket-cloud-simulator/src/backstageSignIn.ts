@@ -158,9 +158,7 @@ function cookiePairs(setCookies: string[]): string[] {
   return [...jar.values()];
 }
 
-function readPopupMessage(
-  html: string,
-):
+function readPopupMessage(html: string):
   | {
       response?: BackstageAuthResponse;
       error?: { name: string; message: string };

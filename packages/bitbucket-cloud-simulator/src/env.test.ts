@@ -35,6 +35,8 @@ describe('simulatorOptionsFromEnv', () => {
           secret: 'secret',
           callbackUrl: 'http://localhost:7007/cb',
           scopes: ['account', 'email'],
+          isPrivate: true,
+          owner: 'alice-bb',
         },
       ],
       latencyMs: 25,

@@ -25,6 +25,7 @@ function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * - `BITBUCKET_SIMULATOR_CLIENT_ID`, `BITBUCKET_SIMULATOR_CLIENT_SECRET`,
  *   `BITBUCKET_SIMULATOR_CALLBACK_URL`, `BITBUCKET_SIMULATOR_SCOPES`
  *   (comma or space separated): the one OAuth consumer, default {@link demoConsumer}
+ *   (private, owned by alice-bb)
  * - `BITBUCKET_SIMULATOR_LATENCY_MS`, `BITBUCKET_SIMULATOR_ACCESS_TOKEN_TTL_SECONDS`,
  *   `BITBUCKET_SIMULATOR_ROTATE_REFRESH_TOKENS` (`true`/`1`)
  */
@@ -42,6 +43,7 @@ export function simulatorOptionsFromEnv(
     host: env.BITBUCKET_SIMULATOR_HOST?.trim() || '127.0.0.1',
     consumers: [
       {
+        ...demoConsumer,
         key: env.BITBUCKET_SIMULATOR_CLIENT_ID || demoConsumer.key,
         secret: env.BITBUCKET_SIMULATOR_CLIENT_SECRET || demoConsumer.secret,
         callbackUrl:

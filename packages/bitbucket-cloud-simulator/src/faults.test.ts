@@ -28,6 +28,18 @@ describe('FaultInjector', () => {
     expect(faults.latencyMs).toBe(25);
   });
 
+  it('lets `after` requests through before a fault applies', () => {
+    const faults = new FaultInjector(0);
+    faults.add({ path: '/2.0/user', kind: 'reset', after: 2, times: 1 });
+    expect(faults.take('/2.0/user')).toBeUndefined();
+    expect(faults.take('/2.0/user')).toBeUndefined();
+    expect(faults.take('/2.0/user')?.kind).toBe('reset');
+    expect(faults.take('/2.0/user')).toBeUndefined();
+    expect(() =>
+      validateFault({ path: '/2.0/user', kind: 'reset', after: -1 }),
+    ).toThrow('Fault after must be a non-negative integer');
+  });
+
   it('rejects faults it could not apply', () => {
     expect(() =>
       validateFault({ path: '/site/oauth2/authorize', kind: 'hang' }),

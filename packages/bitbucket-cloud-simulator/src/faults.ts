@@ -27,7 +27,7 @@ export function validateFault(input: unknown): Fault {
   if (!isObject(input)) {
     throw new TypeError('A fault must be a JSON object');
   }
-  const { path, kind, times } = input;
+  const { path, kind, times, after } = input;
   if (typeof path !== 'string' || !isFaultablePath(path)) {
     throw new TypeError(
       `Fault path must be ${TOKEN_PATH} or a /2.0/* pathname without query, got ${JSON.stringify(
@@ -37,6 +37,9 @@ export function validateFault(input: unknown): Fault {
   }
   if (times !== undefined && !isCount(times, 1)) {
     throw new TypeError('Fault times must be a positive integer');
+  }
+  if (after !== undefined && !isCount(after, 0)) {
+    throw new TypeError('Fault after must be a non-negative integer');
   }
   if (kind === 'status') {
     const { status, retryAfterSeconds } = input;
@@ -48,10 +51,10 @@ export function validateFault(input: unknown): Fault {
         'Fault retryAfterSeconds must be a non-negative integer',
       );
     }
-    return { path, kind, status, retryAfterSeconds, times };
+    return { path, kind, status, retryAfterSeconds, times, after };
   }
   if (kind === 'malformed' || kind === 'hang' || kind === 'reset') {
-    return { path, kind, times };
+    return { path, kind, times, after };
   }
   throw new TypeError(
     'Fault kind must be one of "status", "malformed", "hang", "reset"',
@@ -72,7 +75,7 @@ export function validateLatency(ms: unknown): number {
 export class FaultInjector {
   readonly #initialLatencyMs: number;
   #latencyMs: number;
-  #faults: Array<{ fault: Fault; remaining: number }> = [];
+  #faults: Array<{ fault: Fault; remaining: number; passes: number }> = [];
 
   constructor(latencyMs: number) {
     this.#initialLatencyMs = validateLatency(latencyMs);
@@ -89,7 +92,11 @@ export class FaultInjector {
 
   add(fault: Fault): void {
     const valid = validateFault(fault);
-    this.#faults.push({ fault: valid, remaining: valid.times ?? Infinity });
+    this.#faults.push({
+      fault: valid,
+      remaining: valid.times ?? Infinity,
+      passes: valid.after ?? 0,
+    });
   }
 
   clear(): void {
@@ -112,6 +119,10 @@ export class FaultInjector {
       return undefined;
     }
     const entry = this.#faults[index];
+    if (entry.passes > 0) {
+      entry.passes -= 1;
+      return undefined;
+    }
     entry.remaining -= 1;
     if (entry.remaining <= 0) {
       this.#faults.splice(index, 1);

@@ -1,12 +1,14 @@
 /**
  * A local stand-in for Bitbucket Cloud's OAuth 2.0 endpoints and the
- * api.bitbucket.org/2.0 endpoints a sign-in needs.
+ * api.bitbucket.org/2.0 endpoints a sign-in and the org provider need.
  *
  * @packageDocumentation
  */
 
 export { startBitbucketSimulator } from './server';
 export { demoConsumer, demoUsers } from './demoData';
+export { generateWorkspace } from './generateWorkspace';
+export type { GenerateWorkspaceOptions } from './generateWorkspace';
 export { simulatorOptionsFromEnv } from './env';
 export {
   decodeBackstageToken,

@@ -214,12 +214,13 @@ function authenticateClient(
   return undefined;
 }
 
+/** A client-credentials answer has no refresh token */
 function sendTokens(
   ctx: SimulatorContext,
   res: ServerResponse,
   grant: Grant,
-  refreshToken: string,
-  state: 'authorization_code' | 'refresh_token',
+  refreshToken: string | undefined,
+  state: 'authorization_code' | 'refresh_token' | 'client_credentials',
 ) {
   const accessToken = ctx.tokens.issueAccessToken(
     grant,
@@ -232,12 +233,47 @@ function sendTokens(
       access_token: accessToken,
       scopes: grant.scopes.join(' '),
       expires_in: ctx.accessTokenTtlSeconds,
-      refresh_token: refreshToken,
+      ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       token_type: 'bearer',
       state,
     },
     { 'cache-control': 'no-store', pragma: 'no-cache' },
   );
+}
+
+/** A token for the account that owns the consumer, with the consumer's permissions; private consumers only */
+function clientCredentialsGrant(
+  ctx: SimulatorContext,
+  res: ServerResponse,
+  consumer: SimulatorConsumer,
+) {
+  if (!consumer.isPrivate) {
+    oauthError(
+      res,
+      400,
+      'unauthorized_client',
+      'Client credentials are only allowed for private consumers',
+    );
+    return;
+  }
+  if (consumer.owner === undefined || !ctx.users.has(consumer.owner)) {
+    // a simulator set-up mistake, not something Bitbucket can answer
+    oauthError(
+      res,
+      400,
+      'unauthorized_client',
+      `The private consumer's owner ${JSON.stringify(
+        consumer.owner ?? null,
+      )} is not one of the simulator's users`,
+    );
+    return;
+  }
+  const grant: Grant = {
+    consumerKey: consumer.key,
+    username: consumer.owner,
+    scopes: consumer.scopes,
+  };
+  sendTokens(ctx, res, grant, undefined, 'client_credentials');
 }
 
 function authorizationCodeGrant(
@@ -361,6 +397,9 @@ export async function handleAccessToken(
       return;
     case 'refresh_token':
       refreshTokenGrant(ctx, res, consumer, form);
+      return;
+    case 'client_credentials':
+      clientCredentialsGrant(ctx, res, consumer);
       return;
     case undefined:
     case '':

@@ -44,6 +44,13 @@ export interface SimulatorConsumer {
   callbackUrl: string;
   /** The consumer's ticked permissions, e.g. `['account', 'email']`; they decide the token's scopes */
   scopes: string[];
+  /**
+   * "This is a private consumer" is ticked: only then does the token endpoint
+   * grant `client_credentials`. Default false.
+   */
+  isPrivate?: boolean;
+  /** Username of the account that owns the consumer: a client-credentials token acts as it. Required when private */
+  owner?: string;
 }
 
 /**
@@ -83,7 +90,8 @@ export interface SimulatorOptions {
  * - `reset`: destroys the socket (the client sees ECONNRESET / "socket hang up")
  *
  * `times` is how many requests it affects before it clears itself (default:
- * until `clearFaults()`).
+ * until `clearFaults()`). `after` is how many requests to the path it lets
+ * through first (default 0), e.g. 1 to fail the second page of a list.
  *
  * @public
  */
@@ -94,8 +102,14 @@ export type Fault =
       status: number;
       retryAfterSeconds?: number;
       times?: number;
+      after?: number;
     }
-  | { path: string; kind: 'malformed' | 'hang' | 'reset'; times?: number };
+  | {
+      path: string;
+      kind: 'malformed' | 'hang' | 'reset';
+      times?: number;
+      after?: number;
+    };
 
 /**
  * A running simulator.

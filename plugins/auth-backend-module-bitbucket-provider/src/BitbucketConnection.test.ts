@@ -14,7 +14,7 @@ describe('BitbucketConnection', () => {
     baseUrl = server.url;
   });
 
-  afterEach(() => deadlines.splice(0).forEach(deadline => deadline.clear()));
+  afterEach(() => deadlines.splice(0).forEach(created => created.clear()));
 
   afterAll(() => server.stop());
 

@@ -13,6 +13,7 @@ const knownFrameworkWarnings = [
 ];
 
 for (const level of ['warn', 'error'] as const) {
+  // eslint-disable-next-line no-console
   const original = console[level];
   jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
     const text = args.map(String).join(' ');

@@ -1,0 +1,233 @@
+import {
+  coreServices,
+  createBackendModule,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import authPlugin from '@backstage/plugin-auth-backend';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import {
+  BitbucketSimulator,
+  signInThroughBackstage,
+  SimulatorConsumer,
+  startBitbucketSimulator,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import authModuleBitbucketProvider from '@bitbucket-signin/plugin-auth-backend-module-bitbucket-provider';
+import { AddressInfo } from 'node:net';
+import catalogModuleBitbucketCloudOrg from '.';
+
+jest.setTimeout(60_000);
+
+const TASK_ID = 'bitbucket-cloud-org-provider:acme:refresh';
+
+/** One private consumer for both: sign-in, and reading acme as its owner alice-bb */
+const consumer: SimulatorConsumer = {
+  key: 'org-module-test-client',
+  secret: 'org-module-test-secret',
+  callbackUrl: 'http://localhost:7007/api/auth/bitbucket/handler/frame',
+  scopes: ['account', 'email'],
+  isPrivate: true,
+  owner: 'alice-bb',
+};
+
+describe('the module in a real backend with the catalog and Bitbucket sign-in', () => {
+  let simulator: BitbucketSimulator;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  let backendUrl: string;
+  let scheduler: SchedulerService | undefined;
+
+  // gives the test the catalog plugin's scheduler, to run the provider on demand
+  const catalogSchedulerModule = createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'test-scheduler-access',
+    register(reg) {
+      reg.registerInit({
+        deps: { catalogScheduler: coreServices.scheduler },
+        async init({ catalogScheduler }) {
+          scheduler = catalogScheduler;
+        },
+      });
+    },
+  });
+
+  beforeAll(async () => {
+    simulator = await startBitbucketSimulator({ consumers: [consumer] });
+    backend = await startTestBackend({
+      features: [
+        catalogPlugin,
+        catalogModuleBitbucketCloudOrg,
+        catalogSchedulerModule,
+        authPlugin,
+        authModuleBitbucketProvider,
+        mockServices.rootConfig.factory({
+          data: {
+            app: { baseUrl: 'http://localhost:3000' },
+            catalog: {
+              providers: {
+                bitbucketCloudOrg: {
+                  acme: {
+                    workspace: 'acme',
+                    clientId: consumer.key,
+                    clientSecret: consumer.secret,
+                    tokenUrl: simulator.tokenUrl,
+                    apiBaseUrl: simulator.apiBaseUrl,
+                    schedule: {
+                      frequency: { minutes: 30 },
+                      timeout: { minutes: 3 },
+                    },
+                  },
+                },
+              },
+            },
+            auth: {
+              providers: {
+                bitbucket: {
+                  development: {
+                    clientId: consumer.key,
+                    clientSecret: consumer.secret,
+                    callbackUrl: consumer.callbackUrl,
+                    authorizationUrl: simulator.authorizationUrl,
+                    tokenUrl: simulator.tokenUrl,
+                    apiBaseUrl: simulator.apiBaseUrl,
+                    workspaces: ['acme'],
+                    workspaceOwnership: true,
+                    signIn: {
+                      resolvers: [
+                        { resolver: 'userIdMatchingUserEntityAnnotation' },
+                      ],
+                    },
+                  },
+                },
+              },
+            },
+          },
+        }),
+      ],
+    });
+    backendUrl = `http://127.0.0.1:${
+      (backend.server.address() as AddressInfo).port
+    }`;
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await simulator?.stop();
+  });
+
+  async function catalogEntities(kind: string): Promise<Entity[]> {
+    const res = await fetch(
+      `${backendUrl}/api/catalog/entities/by-query?filter=kind=${kind}&orderField=metadata.name,asc`,
+    );
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { items: Entity[] }).items;
+  }
+
+  /** The catalog processes what the provider applied in the background */
+  async function waitForUsers(names: string[]) {
+    let users: Entity[] = [];
+    for (let attempt = 0; attempt < 200; attempt++) {
+      users = await catalogEntities('user');
+      if (users.map(u => u.metadata.name).join() === names.join()) {
+        return users;
+      }
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    throw new Error(
+      `catalog users ${users.map(u => u.metadata.name)}, expected ${names}`,
+    );
+  }
+
+  it('holds a User per member of acme and the workspace groups after one run', async () => {
+    const users = await waitForUsers(['alice', 'bob', 'carol', 'dave']);
+    const bob = users.find(u => u.metadata.name === 'bob')!;
+    expect(bob.metadata.annotations).toMatchObject({
+      'bitbucket.org/user-id': '{6d69852f-142d-4335-bd37-6eadb0e56440}',
+      'backstage.io/managed-by-location': `url:${simulator.url}/acme`,
+    });
+    expect(bob.spec).toEqual({
+      profile: {
+        displayName: 'Bob Brown',
+        picture: `${simulator.url}/avatars/bob-bb.svg`,
+      },
+      memberOf: ['acme'],
+    });
+    expect(bob.relations).toContainEqual({
+      type: 'memberOf',
+      targetRef: 'group:default/acme',
+    });
+
+    const groups = await catalogEntities('group');
+    expect(groups.map(g => [g.metadata.name, g.spec?.type])).toEqual([
+      ['acme', 'workspace'],
+      ['acme-owners', 'workspace-owners'],
+    ]);
+    const acme = groups[0];
+    expect(
+      acme.relations
+        ?.filter(r => r.type === 'hasMember')
+        .map(r => r.targetRef)
+        .sort(),
+    ).toEqual([
+      'user:default/alice',
+      'user:default/bob',
+      'user:default/carol',
+      'user:default/dave',
+    ]);
+    expect(simulator.requestCounts()).toMatchObject({
+      '/site/oauth2/access_token': 1,
+      '/2.0/workspaces/acme/members': 1,
+      '/2.0/workspaces/acme/permissions': 1,
+    });
+  });
+
+  it.each([
+    ['bob-bb', 'user:default/bob', ['group:default/acme']],
+    [
+      'alice-bb',
+      'user:default/alice',
+      ['group:default/acme', 'group:default/acme-owners'],
+    ],
+  ])(
+    '%s, in no hand-written file, signs in by user id as %s, owning the workspace groups',
+    async (username, userRef, groupRefs) => {
+      await waitForUsers(['alice', 'bob', 'carol', 'dave']);
+      const outcome = await signInThroughBackstage({
+        backendUrl,
+        consent: url => simulator.approve(url, username),
+      });
+      expect(outcome.error).toBeUndefined();
+      const identity = outcome.response!.backstageIdentity!.identity;
+      expect(identity.userEntityRef).toBe(userRef);
+      // workspaceOwnership adds group:default/acme too: the same ref, so the provider's
+      // group is the one the auth module names
+      expect([...identity.ownershipEntityRefs].sort()).toEqual(
+        [userRef, ...groupRefs].sort(),
+      );
+    },
+  );
+
+  it('keeps the entities when a run fails, and drops a member who left at the next good run', async () => {
+    await waitForUsers(['alice', 'bob', 'carol', 'dave']);
+    simulator.updateUser('bob-bb', { workspaces: [] });
+    simulator.addFault({
+      path: '/2.0/workspaces/acme/permissions',
+      kind: 'status',
+      status: 503,
+      times: 1,
+    });
+    await scheduler!.triggerTask(TASK_ID);
+    expect(simulator.requestCounts()['/2.0/workspaces/acme/permissions']).toBe(
+      2,
+    );
+    expect((await catalogEntities('user')).map(u => u.metadata.name)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+    ]);
+
+    await scheduler!.triggerTask(TASK_ID);
+    await waitForUsers(['alice', 'carol', 'dave']);
+  });
+});

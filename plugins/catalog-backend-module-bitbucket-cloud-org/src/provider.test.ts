@@ -1,0 +1,220 @@
+import { SchedulerService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import {
+  EntityProviderConnection,
+  EntityProviderMutation,
+} from '@backstage/plugin-catalog-node';
+import {
+  BitbucketSimulator,
+  demoConsumer,
+  demoUsers,
+  generateWorkspace,
+  startBitbucketSimulator,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { recordingLogger } from './__testUtils__/recordingLogger';
+import { BitbucketCloudOrgEntityProvider } from './provider';
+
+const big = generateWorkspace({ slug: 'big', members: 150 });
+const bigConsumer = {
+  ...demoConsumer,
+  key: 'big-consumer',
+  owner: 'big-user-0',
+};
+
+describe('BitbucketCloudOrgEntityProvider', () => {
+  let sim: BitbucketSimulator;
+  let logger: ReturnType<typeof recordingLogger>;
+  let scheduler: jest.Mocked<SchedulerService>;
+  let mutations: EntityProviderMutation[];
+
+  beforeEach(async () => {
+    sim = await startBitbucketSimulator({
+      users: [...demoUsers, ...big],
+      consumers: [demoConsumer, bigConsumer],
+    });
+    logger = recordingLogger();
+    scheduler = mockServices.scheduler.mock();
+    mutations = [];
+  });
+
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  /** A provider connected to a recording connection; `run` is what the scheduler would call */
+  async function connect(
+    options: {
+      workspace?: string;
+      clientId?: string;
+      clientSecret?: string;
+    } = {},
+  ) {
+    const {
+      workspace = 'acme',
+      clientId = demoConsumer.key,
+      clientSecret = demoConsumer.secret,
+    } = options;
+    const providers = BitbucketCloudOrgEntityProvider.fromConfig(
+      new ConfigReader({
+        catalog: {
+          providers: {
+            bitbucketCloudOrg: {
+              [workspace]: {
+                workspace,
+                clientId,
+                clientSecret,
+                tokenUrl: sim.tokenUrl,
+                apiBaseUrl: sim.apiBaseUrl,
+                schedule: {
+                  frequency: { minutes: 10 },
+                  timeout: { minutes: 2 },
+                },
+              },
+            },
+          },
+        },
+      }),
+      { logger, scheduler },
+    );
+    expect(providers).toHaveLength(1);
+    const connection: EntityProviderConnection = {
+      applyMutation: async mutation => {
+        mutations.push(mutation);
+      },
+      refresh: async () => {},
+    };
+    await providers[0].connect(connection);
+    const task = scheduler.scheduleTask.mock.lastCall![0];
+    return {
+      provider: providers[0],
+      run: async () => task.fn(new AbortController().signal),
+    };
+  }
+
+  const names = (mutation: EntityProviderMutation) =>
+    mutation.type === 'full'
+      ? mutation.entities.map(e => `${e.entity.kind}:${e.entity.metadata.name}`)
+      : [];
+
+  it('schedules one task with the configured schedule', async () => {
+    const { provider } = await connect();
+    expect(provider.getProviderName()).toBe(
+      'bitbucket-cloud-org-provider:acme',
+    );
+    expect(scheduler.scheduleTask).toHaveBeenCalledTimes(1);
+    expect(scheduler.scheduleTask).toHaveBeenCalledWith({
+      id: 'bitbucket-cloud-org-provider:acme:refresh',
+      frequency: { minutes: 10 },
+      timeout: { minutes: 2 },
+      fn: expect.any(Function),
+    });
+  });
+
+  it('applies the workspace as one full mutation per run', async () => {
+    const { run } = await connect();
+    await run();
+    expect(mutations).toHaveLength(1);
+    expect(mutations[0].type).toBe('full');
+    expect(names(mutations[0])).toEqual([
+      'Group:acme',
+      'Group:acme-owners',
+      'User:alice',
+      'User:bob',
+      'User:carol',
+      'User:dave',
+    ]);
+    const [first] = mutations[0].type === 'full' ? mutations[0].entities : [];
+    expect(first.locationKey).toBe('bitbucket-cloud-org-provider:acme');
+    expect(first.entity.metadata.annotations).toMatchObject({
+      'backstage.io/managed-by-location': `url:${sim.url}/acme`,
+    });
+    expect(logger.lines).toEqual([
+      expect.stringMatching(
+        /^info Read 4 members of Bitbucket Cloud workspace acme and applied 6 Users and Groups in \d+ ms$/,
+      ),
+    ]);
+  });
+
+  it('reads a workspace over several pages, nicknames shared by two members included', async () => {
+    const { run } = await connect({
+      workspace: 'big',
+      clientId: bigConsumer.key,
+    });
+    await run();
+    const entityNames = names(mutations[0]);
+    expect(entityNames).toHaveLength(150 + 2);
+    expect(new Set(entityNames).size).toBe(152);
+    // big-user-98 and big-user-99 are both "user98"
+    expect(entityNames).not.toContain('User:user98');
+    expect(entityNames.filter(n => n.startsWith('User:user98-'))).toHaveLength(
+      2,
+    );
+    expect(sim.requestCounts()['/2.0/workspaces/big/members']).toBe(2);
+  });
+
+  it('drops a member who left the workspace at the next run', async () => {
+    const { run } = await connect();
+    await run();
+    sim.updateUser('bob-bb', { workspaces: [] });
+    await run();
+    expect(names(mutations[1])).not.toContain('User:bob');
+    expect(names(mutations[1])).toContain('User:alice');
+  });
+
+  it.each([
+    ['a later page of members', 'big', '/2.0/workspaces/big/members', 1],
+    ['the permissions', 'acme', '/2.0/workspaces/acme/permissions', 0],
+  ])(
+    'applies nothing when %s cannot be read, so the catalog keeps the last run, and says why',
+    async (_what, workspace, path, after) => {
+      const { run } = await connect({
+        workspace,
+        clientId: workspace === 'big' ? bigConsumer.key : demoConsumer.key,
+      });
+      await run();
+      sim.addFault({ path, kind: 'status', status: 503, after });
+      const logged = logger.lines.length;
+      await run();
+      expect(mutations).toHaveLength(1);
+      expect(logger.lines.slice(logged)).toEqual([
+        `error Could not refresh the Users and Groups of Bitbucket Cloud workspace ${workspace} (catalog.providers.bitbucketCloudOrg.${workspace}); the catalog keeps those of the last successful run. Bitbucket Cloud failed: GET ${path}?pagelen=100${
+          after ? '&page=2' : ''
+        } answered HTTP 503`,
+      ]);
+      sim.clearFaults();
+      await run();
+      expect(mutations).toHaveLength(2);
+    },
+  );
+
+  it('logs what an admin must fix, without the secret', async () => {
+    const { run } = await connect({ clientSecret: 'an-outdated-secret' });
+    await run();
+    expect(mutations).toEqual([]);
+    expect(logger.lines).toEqual([
+      expect.stringContaining(
+        'Bitbucket Cloud rejected the OAuth consumer credentials (invalid_client: Invalid OAuth client credentials). Check catalog.providers.bitbucketCloudOrg.acme.clientId',
+      ),
+    ]);
+    expect(logger.lines.join('\n')).not.toContain('an-outdated-secret');
+  });
+
+  it('refuses to run before the catalog connects it', async () => {
+    const [provider] = BitbucketCloudOrgEntityProvider.fromConfig(
+      new ConfigReader({
+        catalog: {
+          providers: {
+            bitbucketCloudOrg: {
+              acme: { workspace: 'acme', clientId: 'id', clientSecret: 's' },
+            },
+          },
+        },
+      }),
+      { logger, scheduler },
+    );
+    await expect(provider.refresh()).rejects.toThrow(
+      'bitbucket-cloud-org-provider:acme is not connected yet',
+    );
+  });
+});
