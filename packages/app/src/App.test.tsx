@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { aliceAuthResponse, fakeBrowser } from './testHelpers';
+import { fakeAuthResponse, fakeBrowser } from '@bitbucket-signin/test-kit';
 
 // the whole app, rendered twice over: slow on a busy 2-core machine
 jest.setTimeout(20_000);
@@ -59,7 +59,7 @@ describe('App', () => {
     // the sign-in page still works
     browser.answerWith({
       type: 'authorization_response',
-      response: aliceAuthResponse,
+      response: fakeAuthResponse,
     });
     fireEvent.click(screen.getByRole('button', { name: /sign in/i }));
 

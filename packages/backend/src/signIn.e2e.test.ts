@@ -1,15 +1,17 @@
 import {
   BitbucketSimulator,
-  decodeBackstageToken,
-  refreshBackstageSession,
-  signInThroughBackstage,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BackendProcess, startBackendProcess } from './testing/backendProcess';
-import { freePort } from './testing/freePort';
+import {
+  decodeBackstageToken,
+  freePort,
+  refreshBackstageSession,
+  signInThroughBackstage,
+} from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(120_000);
 

@@ -10,16 +10,6 @@ export { demoConsumer, demoUsers } from './demoData';
 export { generateWorkspace } from './generateWorkspace';
 export type { GenerateWorkspaceOptions } from './generateWorkspace';
 export { simulatorOptionsFromEnv } from './env';
-export {
-  decodeBackstageToken,
-  refreshBackstageSession,
-  signInThroughBackstage,
-} from './backstageSignIn';
-export type {
-  BackstageAuthResponse,
-  BackstageSignInOutcome,
-  SignInOptions,
-} from './backstageSignIn';
 export type {
   BitbucketSimulator,
   Fault,

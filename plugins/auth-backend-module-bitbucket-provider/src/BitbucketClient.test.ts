@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import http from 'node:http';
-import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import { BitbucketClient } from './BitbucketClient';
+import { startLoopbackServer } from '@bitbucket-signin/test-kit';
 
 type Handler = (
   req: http.IncomingMessage,

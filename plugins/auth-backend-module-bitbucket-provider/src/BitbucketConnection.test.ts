@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import { BitbucketConnection } from './BitbucketConnection';
 import { Deadline } from './deadline';
+import { startLoopbackServer } from '@bitbucket-signin/test-kit';
 
 describe('BitbucketConnection', () => {
   let server: Awaited<ReturnType<typeof startLoopbackServer>>;

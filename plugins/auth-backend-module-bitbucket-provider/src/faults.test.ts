@@ -1,8 +1,6 @@
 import {
   BitbucketSimulator,
   Fault,
-  refreshBackstageSession,
-  signInThroughBackstage,
   SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
@@ -11,6 +9,10 @@ import {
   startAuthBackend,
   userEntity,
 } from './__testUtils__/startAuthBackend';
+import {
+  refreshBackstageSession,
+  signInThroughBackstage,
+} from '@bitbucket-signin/test-kit';
 
 const TIMEOUT_MS = 600;
 const consumer: SimulatorConsumer = {

@@ -5,9 +5,6 @@ import {
 } from '@backstage/plugin-auth-node';
 import {
   BitbucketSimulator,
-  decodeBackstageToken,
-  refreshBackstageSession,
-  signInThroughBackstage,
   SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
@@ -16,6 +13,11 @@ import {
   startAuthBackend,
   userEntity,
 } from './__testUtils__/startAuthBackend';
+import {
+  decodeBackstageToken,
+  refreshBackstageSession,
+  signInThroughBackstage,
+} from '@bitbucket-signin/test-kit';
 
 const CLIENT_SECRET = 'module-test-client-secret';
 

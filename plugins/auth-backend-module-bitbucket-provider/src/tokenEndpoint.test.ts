@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import { BitbucketTokenEndpoint } from './tokenEndpoint';
+import { startLoopbackServer } from '@bitbucket-signin/test-kit';
 
 const CLIENT_SECRET = 'consumer-secret-that-must-never-leak';
 

@@ -1,7 +1,5 @@
 import {
   BitbucketSimulator,
-  refreshBackstageSession,
-  signInThroughBackstage,
   SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
@@ -11,6 +9,10 @@ import {
   userEntity,
 } from './__testUtils__/startAuthBackend';
 import { getBitbucketWorkspaces } from './workspaces';
+import {
+  refreshBackstageSession,
+  signInThroughBackstage,
+} from '@bitbucket-signin/test-kit';
 
 const WORKSPACES_PATH = '/2.0/user/permissions/workspaces';
 const consumer: SimulatorConsumer = {

@@ -19,7 +19,7 @@ import {
   bitbucketSignInPageModule,
 } from './alpha';
 import { bitbucketAuthApiFactory, bitbucketAuthApiRef } from './apis';
-import { fakeBrowser } from './testHelpers';
+import { fakeBrowser } from '@bitbucket-signin/test-kit';
 
 const config = {
   app: { title: 'NFS Backstage', baseUrl: 'http://localhost' },

@@ -11,7 +11,7 @@ import {
   bitbucketAuthApiRef,
   bitbucketAuthProvider,
 } from './apis';
-import { backendAuthUrl, fakeBrowser } from './testHelpers';
+import { backendAuthUrl, fakeBrowser } from '@bitbucket-signin/test-kit';
 
 function createApi(config: object = {}) {
   return bitbucketAuthApiFactory.factory({

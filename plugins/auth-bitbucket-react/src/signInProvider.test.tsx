@@ -14,7 +14,7 @@ import {
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { bitbucketAuthApiFactory, bitbucketAuthApiRef } from './apis';
 import { bitbucketSignInProvider } from './signInProvider';
-import { fakeBrowser } from './testHelpers';
+import { fakeBrowser } from '@bitbucket-signin/test-kit';
 
 const configApi = mockApis.config({
   data: { app: { title: 'Test Backstage' }, auth: { environment: 'test' } },

@@ -6,11 +6,11 @@ import {
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import { ServerResponse } from 'node:http';
-import { startLoopbackServer } from './__testUtils__/loopbackServer';
 import {
   BitbucketOrgClient,
   BitbucketOrgClientOptions,
 } from './BitbucketOrgClient';
+import { startLoopbackServer } from '@bitbucket-signin/test-kit';
 
 const SECRET = 'org-client-test-secret';
 

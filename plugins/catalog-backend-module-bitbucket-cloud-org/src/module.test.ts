@@ -9,13 +9,16 @@ import authPlugin from '@backstage/plugin-auth-backend';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import {
   BitbucketSimulator,
-  signInThroughBackstage,
   SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import authModuleBitbucketProvider from '@bitbucket-signin/plugin-auth-backend-module-bitbucket-provider';
 import { AddressInfo } from 'node:net';
 import catalogModuleBitbucketCloudOrg from '.';
+import {
+  createTestDatabase,
+  signInThroughBackstage,
+} from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(60_000);
 
@@ -34,6 +37,7 @@ const consumer: SimulatorConsumer = {
 describe('the module in a real backend with the catalog and Bitbucket sign-in', () => {
   let simulator: BitbucketSimulator;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
+  const database = createTestDatabase();
   let backendUrl: string;
   let scheduler: SchedulerService | undefined;
 
@@ -55,6 +59,7 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
     simulator = await startBitbucketSimulator({ consumers: [consumer] });
     backend = await startTestBackend({
       features: [
+        database.factory,
         catalogPlugin,
         catalogModuleBitbucketCloudOrg,
         catalogSchedulerModule,
@@ -112,6 +117,7 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
 
   afterAll(async () => {
     await backend?.stop();
+    await database.destroy();
     await simulator?.stop();
   });
 

@@ -1,19 +1,21 @@
 import {
-  BackstageSignInOutcome,
   BitbucketSimulator,
-  decodeBackstageToken,
-  refreshBackstageSession,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../testing/freePort';
 import { BackendProcess, startBackendProcess } from '../testing/backendProcess';
 import { burst, BurstResult, percentile } from './__testUtils__/burst';
 import { signInAcrossReplicas } from './__testUtils__/signInAcrossReplicas';
 import { startTestPostgres, TestPostgres } from './__testUtils__/postgres';
+import {
+  BackstageSignInOutcome,
+  decodeBackstageToken,
+  freePort,
+  refreshBackstageSession,
+} from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(180_000);
 

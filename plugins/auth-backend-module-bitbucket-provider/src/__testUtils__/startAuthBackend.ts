@@ -6,7 +6,7 @@ import {
   BitbucketSimulator,
   SimulatorConsumer,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
-import knex from 'knex';
+import { createTestDatabase } from '@bitbucket-signin/test-kit';
 import { AddressInfo } from 'node:net';
 import { authModuleBitbucketProvider } from '../module';
 
@@ -39,18 +39,12 @@ export async function startAuthBackend(options: {
   extraFeatures?: Parameters<typeof startTestBackend>[0]['features'];
 }) {
   const { simulator, consumer, entities, providerConfig } = options;
-  // The test backend never closes the pool of its default database, whose
-  // reaper timer then kept the Jest worker alive: this one is closed on stop.
-  const database = knex({
-    client: 'better-sqlite3',
-    connection: ':memory:',
-    useNullAsDefault: true,
-  });
+  const database = createTestDatabase();
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
   try {
     backend = await startTestBackend({
       features: [
-        mockServices.database.factory({ knex: database }),
+        database.factory,
         ...(options.extraFeatures ?? []),
         authPlugin,
         authModuleBitbucketProvider,

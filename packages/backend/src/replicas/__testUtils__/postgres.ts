@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../testing/freePort';
+import { freePort } from '@bitbucket-signin/test-kit';
 
 /**
  * A throwaway PostgreSQL server for one test file: Debian's `postgresql`

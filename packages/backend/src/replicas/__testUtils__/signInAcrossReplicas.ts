@@ -1,8 +1,8 @@
+import { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
   BackstageSignInOutcome,
-  BitbucketSimulator,
   signInThroughBackstage,
-} from '@bitbucket-signin/bitbucket-cloud-simulator';
+} from '@bitbucket-signin/test-kit';
 
 /**
  * A sign-in as a load balancer without sticky sessions may route it: `start`

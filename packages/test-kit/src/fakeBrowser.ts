@@ -30,11 +30,12 @@ export const fakeAuthResponse = {
 };
 
 export function fakeBrowser(
-  popupAnswer: object = {
+  firstAnswer: object = {
     type: 'authorization_response',
     response: fakeAuthResponse,
   },
 ) {
+  let popupAnswer = firstAnswer;
   const fetchedUrls: string[] = [];
   const popupUrls: string[] = [];
   const fetchMock = jest
@@ -65,6 +66,10 @@ export function fakeBrowser(
   return {
     fetchedUrls,
     popupUrls,
+    /** What later popups answer */
+    answerWith(answer: object) {
+      popupAnswer = answer;
+    },
     restore() {
       fetchMock.mockRestore();
       openMock.mockRestore();
