@@ -1,24 +1,4 @@
 import '@testing-library/jest-dom';
+import { silenceKnownFrameworkWarnings } from '@bitbucket-signin/test-kit';
 
-/**
- * Warnings Backstage's own components give in every test of a Backstage 1.55
- * app (React Router v7 future flags, Material UI v4's findDOMNode, a JSS
- * rule jsdom cannot parse). They are silenced by their exact text, so any
- * other warning still shows.
- */
-const knownFrameworkWarnings = [
-  'React Router Future Flag Warning',
-  'findDOMNode is deprecated',
-  '[JSS] processedRuleToParse is not defined',
-];
-
-for (const level of ['warn', 'error'] as const) {
-  // eslint-disable-next-line no-console
-  const original = console[level];
-  jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-    const text = args.map(String).join(' ');
-    if (!knownFrameworkWarnings.some(known => text.includes(known))) {
-      original(...args);
-    }
-  });
-}
+silenceKnownFrameworkWarnings();

@@ -19,3 +19,4 @@ export { fakeAuthResponse, backendAuthUrl, fakeBrowser } from './fakeBrowser';
 export { freePort } from './freePort';
 export { startLoopbackServer } from './loopbackServer';
 export { createTestDatabase } from './testDatabase';
+export { silenceKnownFrameworkWarnings } from './silenceKnownFrameworkWarnings';

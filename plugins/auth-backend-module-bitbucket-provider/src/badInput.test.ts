@@ -1,20 +1,14 @@
 import {
   BitbucketSimulator,
-  SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
-  CALLBACK_URL,
   startAuthBackend,
   userEntity,
+  testConsumer,
 } from './__testUtils__/startAuthBackend';
 
-const consumer: SimulatorConsumer = {
-  key: 'bad-input-client',
-  secret: 'bad-input-client-secret',
-  callbackUrl: CALLBACK_URL,
-  scopes: ['account', 'email'],
-};
+const consumer = testConsumer('bad-input');
 
 /** Starts a sign-in and returns what the browser holds: the nonce cookie and a real callback query */
 async function startedSignIn(

@@ -1,13 +1,12 @@
 import {
   BitbucketSimulator,
   Fault,
-  SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
-  CALLBACK_URL,
   startAuthBackend,
   userEntity,
+  testConsumer,
 } from './__testUtils__/startAuthBackend';
 import {
   refreshBackstageSession,
@@ -15,12 +14,7 @@ import {
 } from '@bitbucket-signin/test-kit';
 
 const TIMEOUT_MS = 600;
-const consumer: SimulatorConsumer = {
-  key: 'faults-test-client',
-  secret: 'faults-test-client-secret',
-  callbackUrl: CALLBACK_URL,
-  scopes: ['account', 'email'],
-};
+const consumer = testConsumer('faults-test');
 
 /** A Fault without its path, kept per kind */
 type FaultKind = Fault extends infer F

@@ -5,13 +5,13 @@ import {
 } from '@backstage/plugin-auth-node';
 import {
   BitbucketSimulator,
-  SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
   CALLBACK_URL,
   startAuthBackend,
   userEntity,
+  testConsumer,
 } from './__testUtils__/startAuthBackend';
 import {
   decodeBackstageToken,
@@ -19,14 +19,7 @@ import {
   signInThroughBackstage,
 } from '@bitbucket-signin/test-kit';
 
-const CLIENT_SECRET = 'module-test-client-secret';
-
-const consumer: SimulatorConsumer = {
-  key: 'module-test-client',
-  secret: CLIENT_SECRET,
-  callbackUrl: CALLBACK_URL,
-  scopes: ['account', 'email'],
-};
+const consumer = testConsumer('module-test');
 
 const entities = [
   userEntity('alice', { profile: { email: 'alice@example.com' } }),
@@ -195,7 +188,7 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
       });
       expect(refreshed.status).toBe(401);
       expect(refreshed.text).toContain('no longer accepts this session');
-      expect(refreshed.text).not.toContain(CLIENT_SECRET);
+      expect(refreshed.text).not.toContain(consumer.secret);
     });
 
     it('rejects a callback whose state carries another nonce', async () => {
@@ -267,7 +260,7 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
       expect(failed.error?.message).toContain(
         'Bitbucket Cloud failed: GET /2.0/user/emails answered HTTP 503',
       );
-      expect(failed.body).not.toContain(CLIENT_SECRET);
+      expect(failed.body).not.toContain(consumer.secret);
       expect(failed.body).not.toMatch(/access_token|refresh_token/);
       const next = await signIn('alice-bb');
       expect(next.response?.backstageIdentity?.identity.userEntityRef).toBe(
@@ -299,7 +292,7 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
     expect(outcome.error?.message).toContain(
       'auth.providers.bitbucket.<environment>.clientId',
     );
-    expect(outcome.body).not.toContain(CLIENT_SECRET);
+    expect(outcome.body).not.toContain(consumer.secret);
     expect(outcome.body).not.toContain('a-different-secret');
   });
 

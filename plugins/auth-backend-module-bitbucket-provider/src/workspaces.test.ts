@@ -1,12 +1,11 @@
 import {
   BitbucketSimulator,
-  SimulatorConsumer,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
-  CALLBACK_URL,
   startAuthBackend,
   userEntity,
+  testConsumer,
 } from './__testUtils__/startAuthBackend';
 import { getBitbucketWorkspaces } from './workspaces';
 import {
@@ -15,12 +14,7 @@ import {
 } from '@bitbucket-signin/test-kit';
 
 const WORKSPACES_PATH = '/2.0/user/permissions/workspaces';
-const consumer: SimulatorConsumer = {
-  key: 'workspace-test-client',
-  secret: 'workspace-test-secret',
-  callbackUrl: CALLBACK_URL,
-  scopes: ['account', 'email', 'team'],
-};
+const consumer = testConsumer('workspace-test', ['account', 'email', 'team']);
 
 const entities = ['alice', 'dave', 'grace'].map(name =>
   userEntity(name, {}, { 'bitbucket.org/username': `${name}-bb` }),

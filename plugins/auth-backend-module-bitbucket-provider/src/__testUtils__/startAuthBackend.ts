@@ -13,6 +13,19 @@ import { authModuleBitbucketProvider } from '../module';
 export const CALLBACK_URL =
   'http://localhost:7007/api/auth/bitbucket/handler/frame';
 
+/** The OAuth consumer of one test file, registered in its simulator */
+export function testConsumer(
+  name: string,
+  scopes: string[] = ['account', 'email'],
+): SimulatorConsumer {
+  return {
+    key: `${name}-client`,
+    secret: `${name}-client-secret`,
+    callbackUrl: CALLBACK_URL,
+    scopes,
+  };
+}
+
 /** A User in the mock catalog, with the memberOf relation the catalog would derive */
 export function userEntity(
   name: string,
