@@ -402,7 +402,7 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await closed;
 
       expect(await alertText()).toContain(
-        'Bitbucket user grace-bb matches no User entity in the catalog',
+        'Your Bitbucket account grace-bb is not in this Backstage catalog yet; ask your Backstage admin to add you.',
       );
       await screenshot('sign-in-error-not-in-catalog');
       // still on the sign-in page, and it still works

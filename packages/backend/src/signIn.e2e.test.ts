@@ -152,21 +152,23 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
     ).toBe('user:default/mallory');
   });
 
-  it('refuses a Bitbucket user missing from the catalog, and logs what was tried once', async () => {
+  it('refuses a Bitbucket user missing from the catalog, and logs what was tried once, at warn', async () => {
     const outcome = await signInThroughBackstage({
       backendUrl,
       consent: url => simulator.approve(url, 'grace-bb'),
     });
     expect(outcome.response).toBeUndefined();
     expect(outcome.error?.message).toContain(
-      'Bitbucket user grace-bb matches no User entity',
+      'Your Bitbucket account grace-bb is not in this Backstage catalog yet',
     );
     await new Promise(resolve => setTimeout(resolve, 200));
     const logLines = backend
       .output()
       .split('\n')
       .filter(line =>
-        /Bitbucket user grace-bb \{[^}]+\} could not be signed in/.test(line),
+        /warn.*Bitbucket user grace-bb \{[^}]+\} matches no User entity in the catalog/.test(
+          line,
+        ),
       );
     expect(logLines).toHaveLength(1);
     // every resolver configured said what it looked for

@@ -150,7 +150,7 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
       const outcome = await signIn('grace-bb');
       expect(outcome.response).toBeUndefined();
       expect(outcome.error?.message).toContain(
-        'Bitbucket user grace-bb matches no User entity in the catalog',
+        'Your Bitbucket account grace-bb is not in this Backstage catalog yet',
       );
       expect(outcome.error?.message).toContain(
         'no User entity with annotation bitbucket.org/username=grace-bb',

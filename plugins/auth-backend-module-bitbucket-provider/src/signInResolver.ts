@@ -84,15 +84,14 @@ export function readBitbucketSignInResolver(options: {
     }
     const { uuid } = info.result.fullProfile;
     const user = describeUser(info.result.fullProfile);
-    logger.info(
-      `Bitbucket user ${user} ${uuid} could not be signed in: ${misses.join(
-        '; ',
-      )}`,
+    const lookedFor = misses.join('; ');
+    logger.warn(
+      `Bitbucket user ${user} ${uuid} matches no User entity in the catalog: ${lookedFor}`,
     );
+    // The sign-in page shows this to the engineer: what to do first, then
+    // what the admin will need
     throw new NotFoundError(
-      `Bitbucket user ${user} matches no User entity in the catalog: ${misses.join(
-        '; ',
-      )}`,
+      `Your Bitbucket account ${user} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
     );
   };
 }

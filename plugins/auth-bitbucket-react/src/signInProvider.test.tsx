@@ -99,7 +99,7 @@ describe('bitbucketSignInProvider', () => {
       error: {
         name: 'NotFoundError',
         message:
-          'Bitbucket user grace-bb matches no User entity in the catalog',
+          'Your Bitbucket account grace-bb is not in this Backstage catalog yet; ask your Backstage admin to add you.',
       },
     });
     const onSignInSuccess = jest.fn();
@@ -110,7 +110,7 @@ describe('bitbucketSignInProvider', () => {
 
     await waitFor(() => expect(errorApi.getErrors()).toHaveLength(1));
     expect(errorApi.getErrors()[0].error.message).toContain(
-      'Bitbucket user grace-bb matches no User entity in the catalog',
+      'Your Bitbucket account grace-bb is not in this Backstage catalog yet',
     );
     expect(onSignInSuccess).not.toHaveBeenCalled();
     expect(screen.getByRole('button', { name: /sign in/i })).not.toBeDisabled();
