@@ -212,12 +212,11 @@ export function buildReport(run: RunRecord): Report {
 
   const row = (metric: string) => rows.find(r => r.metric.startsWith(metric))!;
   const p50Slow = row(`callback p50, Bitbucket +${SLOW_MS} ms/call`);
-  const c50 = row('sign-ins/s at 50 concurrent');
   const errors = row('errors');
-  const growth1 = row('RSS growth, first 5,000');
   const growth2 = row('RSS growth, second 5,000');
   const trend = row('RSS trend, second 5,000');
   const heapTrend = row('V8 heap trend, second 5,000');
+  const moduleAlone = rows.find(r => r.metric.startsWith('module alone'));
   // Both backends' RSS after GC creeps by up to about 1 MB per 1,000
   // sign-ins in some runs while their V8 heaps stay flat (allocator
   // high-water marks), and now and then drops by 30 MB. The public backend,
@@ -225,34 +224,54 @@ export function buildReport(run: RunRecord): Report {
   // by its upward drift, never shrinks by its drops.
   const allowedTrend = 1 + Math.max(0, trend.public);
   const allowedGrowth = 5 + Math.max(0, growth2.public);
-  const budget = 2 * SLOW_MS + 40;
+  // two round trips (token, then user and emails at once) at SLOW_MS each
+  const budget = Math.round(1.1 * 2 * SLOW_MS);
+  // identical backends measure 0.96-1.02 against each other here: a ratio is
+  // judged by whether its 95% interval reaches 1.00, not by its point value
+  const notSlower = [1, 10, 50].map(concurrency => {
+    const rates = row(`sign-ins/s at ${concurrency} concurrent`);
+    return {
+      concurrency,
+      rates,
+      pass: (rates.ratioCi?.high ?? NaN) >= 1,
+    };
+  });
   const targets: TargetCheck[] = [
     {
-      target: `callback p50 with +${SLOW_MS} ms/call <= 2 round trips + 40 ms = ${budget} ms`,
+      target: `callback p50 with +${SLOW_MS} ms/call at most 10% above the two-round-trip floor (${
+        2 * SLOW_MS
+      } ms): <= ${budget} ms`,
       measured: `${p50Slow.ours.toFixed(1)} ms (public ${p50Slow.public.toFixed(
         1,
       )} ms)`,
       pass: p50Slow.ours <= budget,
     },
     {
-      target: 'sign-ins/s at 50 concurrent >= public, zero errors',
-      measured: `${c50.ours.toFixed(1)}/s vs ${c50.public.toFixed(1)}/s (${(
-        (c50.ratio ?? NaN) * 100
-      ).toFixed(0)}%; paired rounds ${formatCi(c50.ratioCi)}), ${
-        errors.ours
-      } errors`,
-      pass: c50.ours >= c50.public && errors.ours === 0,
-    },
-    {
-      target: 'RSS growth over 5,000 sign-ins < 30 MB after GC',
-      measured: `${growth1.ours.toFixed(1)} MB (public ${growth1.public.toFixed(
-        1,
-      )} MB)`,
-      pass: growth1.ours < 30,
+      target:
+        "sign-ins/s at 1, 10 and 50 concurrent not measurably slower than public: each ratio's 95% interval reaches 1.00; zero errors",
+      measured: `${notSlower
+        .map(
+          ({ concurrency, rates }) =>
+            `${concurrency}: ${(rates.ratio ?? NaN).toFixed(2)} (${formatCi(
+              rates.ratioCi,
+            )})`,
+        )
+        .join('; ')}; ${errors.ours} errors`,
+      pass: notSlower.every(r => r.pass) && errors.ours === 0,
     },
     {
       target:
-        "no growth trend over a second 5,000: RSS growth < 5 MB and slope < 1 MB per 1,000, each plus the public backend's upward drift; V8 heap slope < 0.2 MB per 1,000",
+        "the module alone: CPU per callback at most 1.5 times the public module's (it makes three calls to their two)",
+      measured: moduleAlone
+        ? `${(moduleAlone.ratio ?? NaN).toFixed(2)} (${formatCi(
+            moduleAlone.ratioCi,
+          )})`
+        : 'not measured',
+      pass: (moduleAlone?.ratio ?? Infinity) <= 1.5,
+    },
+    {
+      target:
+        "RSS after GC flat over a second 5,000: growth < 5 MB and slope < 1 MB per 1,000, each plus the public backend's upward drift; V8 heap slope < 0.2 MB per 1,000",
       measured: `ours ${growth2.ours.toFixed(
         1,
       )} MB (allowed ${allowedGrowth.toFixed(1)}), ${trend.ours.toFixed(
