@@ -60,16 +60,33 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
     });
   }
 
+  // set while the tests of one describe share one backend and simulator
+  let shared = false;
+
   afterEach(async () => {
+    if (shared) return;
     await backend?.stop();
     backend = undefined;
     await simulator?.stop();
   });
 
   describe('with a working Bitbucket', () => {
-    beforeEach(async () => {
+    beforeAll(async () => {
+      shared = true;
       simulator = await startBitbucketSimulator({ consumers: [consumer] });
       await startBackend();
+    });
+
+    beforeEach(() => {
+      simulator.clearFaults();
+      simulator.resetRequestCounts();
+    });
+
+    afterAll(async () => {
+      shared = false;
+      await backend?.stop();
+      backend = undefined;
+      await simulator.stop();
     });
 
     it('signs in with the confirmed email, in one token call and one round trip of profile calls', async () => {
