@@ -69,10 +69,21 @@ ${body}
 }
 
 function userHint(user: SimulatorUser): string {
-  const primary = user.emails.find(e => e.isPrimary) ?? user.emails[0];
-  const email = primary
-    ? `${primary.email} (${primary.isConfirmed ? 'confirmed' : 'unconfirmed'})`
-    : 'no email';
+  // the address sign-in uses, as the auth module picks it: the primary one if
+  // confirmed, else the first confirmed one; the others marked after it
+  const confirmed = user.emails.filter(e => e.isConfirmed);
+  const used = confirmed.find(e => e.isPrimary) ?? confirmed[0];
+  const others = user.emails
+    .filter(e => e !== used)
+    .map(e => `${e.email}${e.isConfirmed ? '' : ' (unconfirmed)'}`);
+  const listed =
+    others.length > 2
+      ? `${others.slice(0, 2).join(', ')} +${others.length - 2} more`
+      : others.join(', ');
+  const email = [
+    used?.email ?? 'no confirmed email',
+    ...(others.length ? [`also ${listed}`] : []),
+  ].join(' · ');
   const workspaces = user.workspaces.map(w => w.slug);
   const shown =
     workspaces.length > 3

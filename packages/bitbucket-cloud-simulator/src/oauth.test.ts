@@ -52,6 +52,18 @@ describe('OAuth 2.0 endpoints', () => {
       expect(html).toContain(
         '<button type="submit" name="decision" value="deny" class="deny" data-testid="consent-deny">Deny</button>',
       );
+      // each user's hint names the address sign-in uses (the primary if
+      // confirmed, else the first confirmed one) and marks the others
+      expect(html).toContain(
+        'bob.brown@example.com · also bob@example.com (unconfirmed)',
+      );
+      expect(html).toContain(
+        'no confirmed email · also carol@example.com (unconfirmed)',
+      );
+      expect(html).toContain(
+        'mallory@evil.example · also alice@example.com (unconfirmed)',
+      );
+      expect(html).not.toMatch(/bob@example.com \(confirmed\)/);
       // the state is carried forward, escaped
       expect(html).toContain(
         '<input type="hidden" name="state" value="a&quot;b&lt;c">',
