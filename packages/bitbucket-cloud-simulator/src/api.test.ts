@@ -105,11 +105,19 @@ describe('REST API /2.0', () => {
     });
   });
 
-  it('serves the default avatar as a small SVG', async () => {
-    const res = await fetch(`${sim.url}/avatars/alice-bb.svg`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('image/svg+xml');
-    expect(await res.text()).toMatch(/^<svg[^>]*>.*>AA<\/text><\/svg>$/);
+  it('serves each user a picture of their own, never initials (what Backstage shows when an avatar fails)', async () => {
+    const svg = async (username: string) => {
+      const res = await fetch(`${sim.url}/avatars/${username}.svg`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/svg+xml');
+      return res.text();
+    };
+    const alice = await svg('alice-bb');
+    expect(alice).toMatch(/^<svg[^>]*>.*<\/svg>$/);
+    expect(alice).not.toContain('<text');
+    // a 5x5 mirrored pattern of squares, one per username
+    expect(alice.match(/<rect /g)!.length).toBeGreaterThan(4);
+    expect(await svg('bob-bb')).not.toBe(alice);
     expect((await fetch(`${sim.url}/avatars/nobody.svg`)).status).toBe(404);
   });
 
