@@ -63,6 +63,17 @@ const PLUGINS = [
     tarball: 'auth-bitbucket-react.tgz',
   },
 ];
+/**
+ * Published too, but not part of the install steps: packed and checked like
+ * the others, and its built entry point loaded, so what users get is tried.
+ */
+const PACKED_ONLY = [
+  {
+    name: '@bitbucket-signin/plugin-catalog-backend-module-bitbucket-cloud-org',
+    dir: 'plugins/catalog-backend-module-bitbucket-cloud-org',
+    tarball: 'catalog-backend-module-bitbucket-cloud-org.tgz',
+  },
+];
 const PUBLIC_MODULE =
   '@backstage/plugin-auth-backend-module-bitbucket-provider';
 /** Packages the app and the plugins must share: a second copy breaks refs, contexts and extension points */
@@ -341,9 +352,38 @@ function classicJsxWithoutReact(dir) {
   return problems;
 }
 
+/**
+ * Loads a packed backend module's built entry point the way a backend
+ * would (its dependencies from the repository's node_modules): it must
+ * export a backend feature as default.
+ */
+function builtModuleProblems(unpacked, pkg) {
+  const entry = path.join(unpacked, pkg.main);
+  try {
+    const type = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `process.stdout.write(String(require(${JSON.stringify(
+          entry,
+        )}).default?.$$type))`,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules') },
+      },
+    );
+    return type === '@backstage/BackendFeature'
+      ? []
+      : [`${pkg.main} exports ${type} as default, not a backend feature`];
+  } catch (error) {
+    return [`${pkg.main} does not load: ${tail(String(error.stderr), 5)}`];
+  }
+}
+
 async function packPlugins(packDir) {
   const given = process.env.STOCK_APP_TARBALL_DIR;
-  for (const plugin of PLUGINS) {
+  for (const plugin of [...PLUGINS, ...PACKED_ONLY]) {
     plugin.tgz = path.join(packDir, plugin.tarball);
     try {
       if (given) {
@@ -402,6 +442,9 @@ async function packPlugins(packDir) {
       problems.push(
         `${file} calls React.createElement without importing React (ReferenceError: React is not defined at render)`,
       );
+    }
+    if (pkg.backstage?.role === 'backend-plugin-module') {
+      problems.push(...builtModuleProblems(unpacked, pkg));
     }
     plugin.packed = true;
     check(
@@ -1411,7 +1454,7 @@ if (require.main === module) {
     })
     .finally(() => {
       const expected = [
-        ...PLUGINS.map(p => `tarball ${p.name}`),
+        ...[...PLUGINS, ...PACKED_ONLY].map(p => `tarball ${p.name}`),
         'scaffold',
         'README steps applied',
         'yarn install',
