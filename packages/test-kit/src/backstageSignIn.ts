@@ -36,6 +36,8 @@ export interface BackstageSignInOutcome {
 export interface SignInOptions {
   /** Where the Backstage backend listens, e.g. `http://127.0.0.1:7007` */
   backendUrl: string;
+  /** Where Bitbucket's redirect back lands; default `backendUrl` (e.g. another replica) */
+  callbackBackendUrl?: string;
   /** The app origin Backstage trusts (app.baseUrl); default `http://localhost:3000` */
   appOrigin?: string;
   providerId?: string;
@@ -74,7 +76,9 @@ export async function signInThroughBackstage(
   options.tamper?.(callbackUrl);
   // Bitbucket redirects the browser to the configured callback host; send it to the backend under test
   const callback = await fetch(
-    `${backendUrl}${callbackUrl.pathname}${callbackUrl.search}`,
+    `${options.callbackBackendUrl ?? backendUrl}${callbackUrl.pathname}${
+      callbackUrl.search
+    }`,
     {
       redirect: 'manual',
       headers: {
