@@ -15,12 +15,17 @@ import {
   BitbucketSimulator,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
-import { freePort, signInThroughBackstage } from '@bitbucket-signin/test-kit';
+import {
+  BackendProcess,
+  freePort,
+  signInThroughBackstage,
+  startBackendProcess,
+} from '@bitbucket-signin/test-kit';
 
 const CHROMIUM = process.env.E2E_CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -72,8 +77,7 @@ function sleep(ms: number) {
 
 describe('the app signing in with Bitbucket in headless Chromium', () => {
   let simulator: BitbucketSimulator | undefined;
-  let backend: ChildProcess | undefined;
-  let backendLog = '';
+  let backend: BackendProcess | undefined;
   let baseUrl: string;
   let tempDir: string | undefined;
   let context: BrowserContext | undefined;
@@ -96,7 +100,9 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await body();
     } catch (error) {
       await screenshot(`failure-${name}`).catch(() => undefined);
-      const details = `\n\n--- backend log (tail) ---\n${backendLog
+      const details = `\n\n--- backend log (tail) ---\n${(
+        backend?.output() ?? ''
+      )
         .split('\n')
         .slice(-40)
         .join('\n')}\n--- browser console (tail) ---\n${browserLog
@@ -212,27 +218,17 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
         },
       }),
     );
-    backend = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        'src/index.ts',
-        '--config',
+    backend = startBackendProcess({
+      name: 'backend',
+      backendDir,
+      port,
+      configFiles: [
         path.join(repoRoot, 'app-config.yaml'),
-        '--config',
         path.join(repoRoot, 'app-config.simulator.yaml'),
-        '--config',
         testConfig,
       ],
-      {
-        cwd: backendDir,
-        env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    backend.stdout!.on('data', chunk => (backendLog += chunk));
-    backend.stderr!.on('data', chunk => (backendLog += chunk));
+      env: { NODE_ENV: 'production', LOG_LEVEL: 'info' },
+    });
 
     // Ready once it serves the app and the catalog knows alice
     const sim = simulator;
@@ -254,8 +250,8 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline || backend.exitCode !== null) {
-        throw new Error(`backend did not become ready:\n${backendLog}`);
+      if (Date.now() > deadline || !backend.running()) {
+        throw new Error(`backend did not become ready:\n${backend.output()}`);
       }
       await sleep(300);
     }
@@ -289,20 +285,14 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
 
   afterAll(async () => {
     fs.mkdirSync(artifactsDir, { recursive: true });
-    if (backendLog) {
+    if (backend) {
       fs.writeFileSync(
         path.join(artifactsDir, 'browser-test-backend.log'),
-        backendLog,
+        backend.output(),
       );
     }
     await context?.close().catch(() => undefined);
-    if (backend && backend.exitCode === null && backend.signalCode === null) {
-      const exited = new Promise(resolve => backend!.once('exit', resolve));
-      backend.kill('SIGTERM');
-      const timer = setTimeout(() => backend!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await backend?.stop();
     await simulator?.stop();
     if (tempDir) {
       fs.rmSync(tempDir, { recursive: true, force: true });

@@ -5,12 +5,13 @@ import {
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BackendProcess, startBackendProcess } from './testing/backendProcess';
 import {
   decodeBackstageToken,
   freePort,
   refreshBackstageSession,
   signInThroughBackstage,
+  BackendProcess,
+  startBackendProcess,
 } from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(120_000);
@@ -77,6 +78,7 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
       }),
     );
     backend = startBackendProcess({
+      backendDir: path.join(repoRoot, 'packages/backend'),
       name: 'backend',
       port,
       configFiles: [

@@ -18,5 +18,7 @@ export type {
 export { fakeAuthResponse, backendAuthUrl, fakeBrowser } from './fakeBrowser';
 export { freePort } from './freePort';
 export { startLoopbackServer } from './loopbackServer';
+export { startBackendProcess } from './backendProcess';
+export type { BackendProcess } from './backendProcess';
 export { createTestDatabase } from './testDatabase';
 export { silenceKnownFrameworkWarnings } from './silenceKnownFrameworkWarnings';

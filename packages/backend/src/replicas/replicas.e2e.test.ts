@@ -6,7 +6,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BackendProcess, startBackendProcess } from '../testing/backendProcess';
 import { burst, BurstResult, percentile } from './__testUtils__/burst';
 import { signInAcrossReplicas } from './__testUtils__/signInAcrossReplicas';
 import { startTestPostgres, TestPostgres } from './__testUtils__/postgres';
@@ -15,6 +14,8 @@ import {
   decodeBackstageToken,
   freePort,
   refreshBackstageSession,
+  BackendProcess,
+  startBackendProcess,
 } from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(180_000);
@@ -232,6 +233,7 @@ describe('two backend replicas sharing PostgreSQL', () => {
         }),
       );
       const replica = startBackendProcess({
+        backendDir: path.join(repoRoot, 'packages/backend'),
         name,
         port,
         configFiles: [

@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 
-/** One real packages/backend process (`src/index.ts`), in its own process group */
+/** One real backend process (its `src/index.ts`, from source), in its own process group */
 export interface BackendProcess {
   name: string;
   /** Where it listens, e.g. `http://127.0.0.1:41234` */
@@ -15,20 +14,19 @@ export interface BackendProcess {
   stop(): Promise<void>;
 }
 
-// tests run from source, where __dirname is this folder
-// eslint-disable-next-line no-restricted-syntax
-const backendDir = path.resolve(__dirname, '../..');
 // unref: a timer that lost the race must not keep the Jest worker alive
 const sleep = (ms: number) =>
   new Promise(resolve => setTimeout(resolve, ms).unref());
 
 export function startBackendProcess(options: {
   name: string;
+  /** The backend package's folder, e.g. `packages/backend` */
+  backendDir: string;
   port: number;
   configFiles: string[];
   env: Record<string, string>;
 }): BackendProcess {
-  const { name, port, configFiles, env } = options;
+  const { name, backendDir, port, configFiles, env } = options;
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
