@@ -174,7 +174,7 @@ export class BitbucketClient {
       throw this.#unavailable(endpoint, failureReason(error, deadline));
     }
 
-    const { status, text } = answer;
+    const { status, body } = answer;
     if (status === 401 || status === 403) {
       this.#logger?.warn(`Bitbucket Cloud refused ${request}`, {
         status,
@@ -184,7 +184,7 @@ export class BitbucketClient {
         request,
         endpoint,
         status,
-        bitbucketMessage: readBitbucketErrorMessage(text),
+        bitbucketMessage: readBitbucketErrorMessage(body),
       });
     }
     if (status === 429) {
@@ -200,15 +200,14 @@ export class BitbucketClient {
     if (status < 200 || status >= 300) {
       throw this.#unavailable(endpoint, `answered HTTP ${status}`, status);
     }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
+    if (body === undefined) {
       throw this.#unavailable(
         endpoint,
         'answered with a body that is not valid JSON',
         status,
       );
     }
+    return body as T;
   }
 
   /**
@@ -257,18 +256,14 @@ export class BitbucketClient {
   }
 }
 
-function readBitbucketErrorMessage(text: string): string | undefined {
-  try {
-    const body = JSON.parse(text);
-    const message = body?.error?.message;
-    const required = body?.error?.detail?.required;
-    if (typeof message !== 'string') {
-      return undefined;
-    }
-    return Array.isArray(required)
-      ? `${message} Required scopes: ${required.join(', ')}`
-      : message;
-  } catch {
+function readBitbucketErrorMessage(body: unknown): string | undefined {
+  const error = (body as { error?: { message?: unknown; detail?: unknown } })
+    ?.error;
+  const required = (error?.detail as { required?: unknown })?.required;
+  if (typeof error?.message !== 'string') {
     return undefined;
   }
+  return Array.isArray(required)
+    ? `${error.message} Required scopes: ${required.join(', ')}`
+    : error.message;
 }

@@ -39,7 +39,7 @@ describe('BitbucketConnection', () => {
     await expect(get('/2.0/user', deadline(2000))).resolves.toEqual({
       status: 429,
       retryAfter: '30',
-      text: '{"type":"error","error":{"message":"slow down"}}',
+      body: { type: 'error', error: { message: 'slow down' } },
     });
   });
 
@@ -148,7 +148,7 @@ describe('BitbucketConnection', () => {
     const body = `"${'y'.repeat(1022)}"`; // 1024 bytes
     handler = (_req, res) => res.end(body);
     await expect(get('/2.0/user', deadline(2000), 1024)).resolves.toMatchObject(
-      { status: 200, text: body },
+      { status: 200, body: 'y'.repeat(1022) },
     );
   });
 

@@ -7,7 +7,8 @@ export interface BitbucketAnswer {
   status: number;
   /** The Retry-After header, sent with a 429 */
   retryAfter?: string;
-  text: string;
+  /** The body as JSON; undefined when it is not JSON */
+  body: unknown;
 }
 
 /** Why a request was stopped: its answer was larger than Bitbucket ever sends */
@@ -58,7 +59,7 @@ export class BitbucketConnection {
   }
 
   /**
-   * Sends one request and reads the whole answer, whatever its status. Fails
+   * Sends one request and reads the whole answer as JSON, whatever its status. Fails
    * when the connection fails or the deadline stops the request.
    */
   send(
@@ -108,7 +109,7 @@ export class BitbucketConnection {
               // node:http builds the headers object on first access
               retryAfter:
                 status === 429 ? response.headers['retry-after'] : undefined,
-              text: Buffer.concat(chunks, size).toString('utf8'),
+              body: parseJson(Buffer.concat(chunks, size).toString('utf8')),
             });
           });
         },
@@ -117,6 +118,14 @@ export class BitbucketConnection {
       outgoing.end(request.body);
       deadline.track(outgoing);
     });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '@backstage/plugin-auth-node';
 import { BitbucketClient } from './BitbucketClient';
 import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
-import { BitbucketProviderConfig, readBitbucketProviderConfig } from './config';
+import { readBitbucketProviderConfig } from './config';
 import {
   BitbucketGrant,
   exchangeAuthorizationCode,
@@ -63,16 +63,30 @@ export function createBitbucketAuthenticator(
         timeoutMs: providerConfig.timeoutMs,
         logger,
       });
-      const strategy = createBitbucketStrategy({
-        config: providerConfig,
-        callbackUrl,
-      });
       return {
         allowedWorkspaces: providerConfig.workspaces,
         callbackUrl,
         client,
         tokenEndpoint,
-        helper: PassportOAuthAuthenticatorHelper.from(strategy),
+        // passport-bitbucket-oauth2 builds the redirect to the consent page.
+        // The way back does not go through it: its token request has no
+        // timeout, and its profile is `/2.0/user` alone.
+        helper: PassportOAuthAuthenticatorHelper.from(
+          new BitbucketStrategy(
+            {
+              clientID: providerConfig.clientId,
+              clientSecret: providerConfig.clientSecret,
+              callbackURL: callbackUrl,
+              authorizationURL: providerConfig.authorizationUrl,
+              tokenURL: providerConfig.tokenUrl,
+            },
+            () => {
+              throw new Error(
+                'Bitbucket callbacks go to exchangeAuthorizationCode',
+              );
+            },
+          ),
+        ),
       };
     },
     async start(input, { helper }) {
@@ -124,30 +138,4 @@ function toResult(grant: BitbucketGrant): {
       refreshToken: grant.refreshToken,
     },
   };
-}
-
-/**
- * passport-bitbucket-oauth2 builds the redirect to Bitbucket's consent page.
- * The way back (code exchange, profile) does not go through it: its token
- * request has no timeout, and its profile is `/2.0/user` alone.
- */
-export function createBitbucketStrategy(options: {
-  config: BitbucketProviderConfig;
-  callbackUrl: string;
-}): BitbucketStrategy {
-  const { config, callbackUrl } = options;
-  return new BitbucketStrategy(
-    {
-      clientID: config.clientId,
-      clientSecret: config.clientSecret,
-      callbackURL: callbackUrl,
-      authorizationURL: config.authorizationUrl,
-      tokenURL: config.tokenUrl,
-    },
-    () => {
-      throw new Error(
-        'Bitbucket callbacks are handled by exchangeAuthorizationCode',
-      );
-    },
-  );
 }

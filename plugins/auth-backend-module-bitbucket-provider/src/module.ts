@@ -117,13 +117,15 @@ function answerOutagesAsOutages(
   };
 }
 
-/** The state's origin; undefined when there is none, or no state the framework could read */
+/**
+ * The origin a callback's state names; undefined when the state names none or
+ * cannot be read (the framework refuses those itself)
+ */
 function stateOrigin(state: unknown): string | undefined {
-  if (typeof state !== 'string') {
-    return undefined;
-  }
   try {
-    return decodeOAuthState(state).origin;
+    return typeof state === 'string'
+      ? decodeOAuthState(state).origin
+      : undefined;
   } catch {
     return undefined;
   }
@@ -133,9 +135,5 @@ function isAllowedUrl(
   value: string,
   isOriginAllowed: (origin: string) => boolean,
 ): boolean {
-  try {
-    return isOriginAllowed(new URL(value).origin);
-  } catch {
-    return false;
-  }
+  return URL.canParse(value) && isOriginAllowed(new URL(value).origin);
 }

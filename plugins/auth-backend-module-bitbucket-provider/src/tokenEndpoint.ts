@@ -109,7 +109,7 @@ export class BitbucketTokenEndpoint {
         status,
       );
     }
-    const body = parseJsonObject(answer.text);
+    const body = isObject(answer.body) ? answer.body : undefined;
     if (status < 200 || status >= 300) {
       throw this.#failed(
         bitbucketTokenRefused({
@@ -153,13 +153,8 @@ export class BitbucketTokenEndpoint {
   }
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const parsed = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 function formEncode(fields: Record<string, string>): string {
