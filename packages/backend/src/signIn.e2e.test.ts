@@ -115,6 +115,19 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
     fs.rmSync(configDir, { recursive: true, force: true });
   });
 
+  // Runs first, before any test provokes a warning of its own
+  it('starts without a warning: permissions are enabled, nothing is deprecated', () => {
+    const warnings = backend
+      .output()
+      .split('\n')
+      // the log is coloured: \x1b[33mwarn\x1b[39m
+      .map(line => line.replace(/\x1b\[[0-9;]*m/g, ''))
+      .filter(line => /\bwarn\b/.test(line))
+      // beforeAll's attempts to sign in before the org provider's first run
+      .filter(line => !/alice-bb .* matches no User entity/.test(line));
+    expect(warnings).toEqual([]);
+  });
+
   // acme's members are in no hand-written file: the org provider made their Users
   it.each([
     ['alice-bb', 'user:default/alice'],
