@@ -5,6 +5,7 @@ import {
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import {
   decodeBackstageToken,
   freePort,
@@ -120,8 +121,8 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
     const warnings = backend
       .output()
       .split('\n')
-      // the log is coloured: \x1b[33mwarn\x1b[39m
-      .map(line => line.replace(/\x1b\[[0-9;]*m/g, ''))
+      // the log is coloured
+      .map(line => stripVTControlCharacters(line))
       .filter(line => /\bwarn\b/.test(line))
       // beforeAll's attempts to sign in before the org provider's first run
       .filter(line => !/alice-bb .* matches no User entity/.test(line));
