@@ -10,7 +10,12 @@ import { performance } from 'node:perf_hooks';
 export const APP_ORIGIN = 'http://localhost:3000';
 
 /** Simulator demo accounts and the catalog User each must resolve to (bench/catalog.yaml) */
-export const benchUsers: Array<{ username: string; entityRef: string }> = [
+export interface BenchUser {
+  username: string;
+  entityRef: string;
+}
+
+export const benchUsers: BenchUser[] = [
   { username: 'alice-bb', entityRef: 'user:default/alice' },
   { username: 'bob-bb', entityRef: 'user:default/bob' },
   { username: 'carol-bb', entityRef: 'user:default/carol' },
@@ -57,7 +62,7 @@ function subjectOf(token: string): string | undefined {
 export async function signIn(
   backendUrl: string,
   simulator: BitbucketSimulator,
-  user: { username: string; entityRef: string },
+  user: BenchUser,
 ): Promise<SignInResult> {
   const began = performance.now();
   let callbackMs = NaN;
@@ -145,6 +150,8 @@ export async function runLoad(options: {
   maxMs: number;
   /** Rotates through the demo users from here */
   userOffset?: number;
+  /** Who signs in, in rotation; `benchUsers` unless given (bench:catalog signs in its own) */
+  users?: BenchUser[];
 }): Promise<LoadResult> {
   const { backendUrl, simulator, concurrency, count, maxMs } = options;
   let next = 0;
@@ -162,8 +169,8 @@ export async function runLoad(options: {
   const worker = async () => {
     while (next < count && performance.now() < deadline) {
       const index = next++;
-      const user =
-        benchUsers[((options.userOffset ?? 0) + index) % benchUsers.length];
+      const users = options.users ?? benchUsers;
+      const user = users[((options.userOffset ?? 0) + index) % users.length];
       const outcome = await signIn(backendUrl, simulator, user);
       result.attempted++;
       if (outcome.ok) {

@@ -12,7 +12,8 @@ export const benchDir = path.resolve(__dirname, '..');
 export type BackendName = 'ours' | 'public';
 
 export interface BackendProcess {
-  name: BackendName;
+  /** 'ours' or 'public' in `yarn bench`; a catalog size label in `bench:catalog` */
+  name: string;
   url: string;
   pid: number;
   child: ChildProcess;
@@ -126,7 +127,7 @@ export function backendConfig(options: {
 }
 
 export async function startBackend(options: {
-  name: BackendName;
+  name: string;
   entry: string;
   port: number;
   configFile: string;

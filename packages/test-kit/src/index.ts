@@ -21,4 +21,6 @@ export { startLoopbackServer } from './loopbackServer';
 export { startBackendProcess } from './backendProcess';
 export type { BackendProcess } from './backendProcess';
 export { createTestDatabase } from './testDatabase';
+export { findPostgresBinDir, startTestPostgres } from './postgres';
+export type { TestPostgres, TestPostgresOptions } from './postgres';
 export { silenceKnownFrameworkWarnings } from './silenceKnownFrameworkWarnings';

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { burst, BurstResult, percentile } from './__testUtils__/burst';
 import { signInAcrossReplicas } from './__testUtils__/signInAcrossReplicas';
-import { startTestPostgres, TestPostgres } from './__testUtils__/postgres';
 import {
   BackstageSignInOutcome,
   decodeBackstageToken,
@@ -16,6 +15,8 @@ import {
   refreshBackstageSession,
   BackendProcess,
   startBackendProcess,
+  startTestPostgres,
+  TestPostgres,
 } from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(180_000);

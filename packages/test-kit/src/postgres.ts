@@ -9,10 +9,11 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@bitbucket-signin/test-kit';
+import { freePort } from './freePort';
 
 /**
- * A throwaway PostgreSQL server for one test file: Debian's `postgresql`
+ * A throwaway PostgreSQL server for one test file (the replicas test) or one
+ * benchmark run (`yarn workspace bench bench:catalog`): Debian's `postgresql`
  * binaries, a fresh data directory in the temp dir, 127.0.0.1 on a free port,
  * fsync off. No Docker, and the Debian cluster is never touched.
  */
@@ -91,7 +92,19 @@ function appendBounded(current: string, chunk: unknown, max = 100_000) {
   return next.length > max ? next.slice(-max) : next;
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+/** Options of {@link startTestPostgres}; every one is optional */
+export interface TestPostgresOptions {
+  /**
+   * Extra server settings, each passed as `-c name=value` after the defaults
+   * (e.g. `shared_preload_libraries: 'pg_stat_statements'`); a setting given
+   * twice takes the later value.
+   */
+  settings?: Record<string, string>;
+}
+
+export async function startTestPostgres(
+  config: TestPostgresOptions = {},
+): Promise<TestPostgres> {
   const binDir = findPostgresBinDir();
   const identity = serverIdentity();
   const baseDir = fs.mkdtempSync(
@@ -223,6 +236,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
           // two replicas x (catalog, auth, permission, app, scheduler, keys) x their pools
           '-c',
           'max_connections=300',
+          ...Object.entries(config.settings ?? {}).flatMap(([name, value]) => [
+            '-c',
+            `${name}=${value}`,
+          ]),
         ],
         {
           ...identity,
