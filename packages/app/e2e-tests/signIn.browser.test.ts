@@ -4,88 +4,37 @@
  * The test builds packages/app, starts an in-process Bitbucket simulator and
  * the real packages/backend (which serves the built app through
  * @backstage/plugin-app-backend, so UI and API share one origin) on a free
- * port, and drives the popup flow with playwright-core. Every server listens
- * on 127.0.0.1 only; afterAll stops all of it, also when a test failed.
+ * port, and drives the popup flow with playwright-core (see stack.ts). Every
+ * server listens on 127.0.0.1 only; afterAll stops all of it, also when a
+ * test failed.
  *
- * Screenshots go to test-artifacts/ at the repo root. With
- * UPDATE_DOCS_SCREENSHOTS=true the sign-in page is also written to
- * docs/sign-in-page.png.
+ * Screenshots and the backend log go to test-artifacts/ at the repo root,
+ * never to docs/ (`yarn workspace app docs:screenshots` makes those).
  */
-import {
-  BitbucketSimulator,
-  startBitbucketSimulator,
-} from '@bitbucket-signin/bitbucket-cloud-simulator';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { BrowserContext, Page, chromium } from 'playwright-core';
+import { Page } from 'playwright-core';
+import { AppStack, buildApp, repoRoot, startAppStack } from './stack';
 import {
-  BackendProcess,
-  freePort,
-  signInThroughBackstage,
-  startBackendProcess,
-} from '@bitbucket-signin/test-kit';
+  dismissToasts,
+  expectSignInPage,
+  identityCard,
+  openOwnUserPage,
+  openSettings,
+  profileCard,
+  sidebar,
+  signInWithPopup,
+  toastText,
+  userProfileCard,
+} from './appPage';
 
-const CHROMIUM = process.env.E2E_CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
-
-const appDir = path.resolve(__dirname, '..');
-const backendDir = path.resolve(appDir, '../backend');
-const repoRoot = path.resolve(appDir, '../..');
 const artifactsDir = path.join(repoRoot, 'test-artifacts');
-const docsScreenshot = path.join(repoRoot, 'docs', 'sign-in-page.png');
-
-const SIGN_IN_MESSAGE = 'Sign in using Bitbucket';
 
 jest.setTimeout(60_000);
 
-function run(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { ...process.env, NODE_ENV: 'production' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', chunk => (output += chunk));
-    child.stderr!.on('data', chunk => (output += chunk));
-    child.once('error', reject);
-    child.once('exit', code =>
-      code === 0
-        ? resolve(output)
-        : reject(
-            new Error(
-              `${command} ${args.join(' ')} failed (${code}):\n${output}`,
-            ),
-          ),
-    );
-  });
-}
-
-function sleep(ms: number) {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
-
 describe('the app signing in with Bitbucket in headless Chromium', () => {
-  let simulator: BitbucketSimulator | undefined;
-  let backend: BackendProcess | undefined;
-  let baseUrl: string;
-  let tempDir: string | undefined;
-  let context: BrowserContext | undefined;
+  let stack: AppStack | undefined;
   let page: Page;
-  let popupsOpened = 0;
-  const browserLog: string[] = [];
-  /** Requests the browser tried to send off this machine (blocked) */
-  const externalRequests: string[] = [];
 
   /** Saves a screenshot under test-artifacts/ and returns its path */
   async function screenshot(name: string, target: Page = page) {
@@ -101,11 +50,13 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
     } catch (error) {
       await screenshot(`failure-${name}`).catch(() => undefined);
       const details = `\n\n--- backend log (tail) ---\n${(
-        backend?.output() ?? ''
+        stack?.backend.output() ?? ''
       )
         .split('\n')
         .slice(-40)
-        .join('\n')}\n--- browser console (tail) ---\n${browserLog
+        .join('\n')}\n--- browser console (tail) ---\n${(
+        stack?.browserLog ?? []
+      )
         .slice(-20)
         .join('\n')}`;
       const err = error as Error;
@@ -115,245 +66,177 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
     }
   }
 
-  /** Clicks "Sign in", answers the simulator's consent page in the popup */
-  async function signInWithPopup(consentTestId: string) {
-    const popupPromise = page.waitForEvent('popup');
-    await page.getByRole('button', { name: /sign in/i }).click();
-    const popup = await popupPromise;
-    const closed = popup.waitForEvent('close');
-    const choice = popup.getByTestId(consentTestId);
-    await choice.waitFor();
-    return { popup, choice, closed };
-  }
-
-  async function expectSignInPage() {
-    await page.getByText(SIGN_IN_MESSAGE).waitFor();
-    await expectEnabled(page.getByRole('button', { name: /sign in/i }));
-  }
-
-  async function expectEnabled(locator: ReturnType<Page['getByRole']>) {
-    expect(await locator.isEnabled()).toBe(true);
-  }
-
-  async function alertText() {
-    const alert = page.getByRole('alert');
-    await alert.waitFor();
-    return (await alert.innerText()).trim();
-  }
-
-  async function dismissAlert() {
-    await page.getByTestId('error-button-close').click();
-    await page.getByRole('alert').waitFor({ state: 'detached' });
+  /** The settings page shows who is signed in: name, email, entity, ownership */
+  async function expectSignedInAs(user: {
+    displayName: string;
+    email?: string;
+    entityRef: string;
+    ownership?: string[];
+  }) {
+    await openSettings(page);
+    const profile = profileCard(page);
+    await profile.getByText(user.displayName, { exact: true }).waitFor();
+    if (user.email) {
+      await profile.getByText(user.email, { exact: true }).waitFor();
+    }
+    // the identity card links the user entity and what it owns through
+    const [kind, rest] = user.entityRef.split(':');
+    const [namespace, name] = rest.split('/');
+    const identity = identityCard(page);
+    await identity
+      .locator(`a[href="/catalog/${namespace}/${kind}/${name}"]`)
+      .first()
+      .waitFor();
+    for (const ref of user.ownership ?? []) {
+      const [k, r] = ref.split(':');
+      const [ns, n] = r.split('/');
+      await identity
+        .locator(`a[href="/catalog/${ns}/${k}/${n}"]`)
+        .first()
+        .waitFor();
+    }
   }
 
   beforeAll(async () => {
-    // Nothing is skipped: without the browser the suite fails, and says why
-    if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium not found at ${CHROMIUM}. The browser tests need the Debian package "chromium" ` +
-          `(apt-get install chromium) or E2E_CHROMIUM_PATH pointing at a Chromium binary.`,
-      );
-    }
     fs.mkdirSync(artifactsDir, { recursive: true });
-    tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-browser-test-'));
-
     // The app as production serves it
-    await run(
-      process.execPath,
-      [require.resolve('@backstage/cli/bin/backstage-cli'), 'package', 'build'],
-      appDir,
-    );
-    if (!fs.existsSync(path.join(appDir, 'dist', 'index.html'))) {
-      throw new Error('backstage-cli package build wrote no dist/index.html');
-    }
-
-    const port = await freePort();
-    baseUrl = `http://localhost:${port}`;
-    simulator = await startBitbucketSimulator({
-      consumers: [
-        {
-          key: 'simulator-client-id',
-          secret: 'simulator-client-secret',
-          callbackUrl: `${baseUrl}/api/auth/bitbucket/handler/frame`,
-          scopes: ['account', 'email'],
-          // the org provider reads acme as alice-bb, an owner
-          isPrivate: true,
-          owner: 'alice-bb',
-        },
-      ],
-    });
-
-    const testConfig = path.join(tempDir, 'app-config.browser-test.yaml');
-    fs.writeFileSync(
-      testConfig,
-      JSON.stringify({
-        app: { baseUrl },
-        backend: {
-          baseUrl,
-          listen: { port, host: '127.0.0.1' },
-          cors: { origin: baseUrl },
-          // the app is served by the backend, under its CSP: allow the avatars
-          csp: { 'img-src': ["'self'", 'data:', simulator.url] },
-        },
-        auth: {
-          providers: {
-            bitbucket: {
-              development: {
-                authorizationUrl: simulator.authorizationUrl,
-                tokenUrl: simulator.tokenUrl,
-                apiBaseUrl: simulator.apiBaseUrl,
-              },
-            },
-          },
-        },
-        catalog: {
-          providers: {
-            bitbucketCloudOrg: {
-              acme: {
-                tokenUrl: simulator.tokenUrl,
-                apiBaseUrl: simulator.apiBaseUrl,
-              },
-            },
-          },
-        },
-      }),
-    );
-    backend = startBackendProcess({
-      name: 'backend',
-      backendDir,
-      port,
-      configFiles: [
-        path.join(repoRoot, 'app-config.yaml'),
-        path.join(repoRoot, 'app-config.simulator.yaml'),
-        testConfig,
-      ],
-      env: { NODE_ENV: 'production', LOG_LEVEL: 'info' },
-    });
-
-    // Ready once it serves the app and the catalog knows alice
-    const sim = simulator;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      try {
-        const index = await fetch(
-          `${baseUrl.replace('localhost', '127.0.0.1')}/`,
-        );
-        const html = await index.text();
-        if (index.ok && html.includes('<div id="root">')) {
-          const attempt = await signInThroughBackstage({
-            backendUrl: `http://127.0.0.1:${port}`,
-            appOrigin: baseUrl,
-            consent: url => sim.approve(url, 'alice-bb'),
-          });
-          if (attempt.response?.backstageIdentity) break;
-        }
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline || !backend.running()) {
-        throw new Error(`backend did not become ready:\n${backend.output()}`);
-      }
-      await sleep(300);
-    }
-    simulator.resetRequestCounts();
-
-    context = await chromium.launchPersistentContext(
-      path.join(tempDir, 'chromium-profile'),
-      {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 800 },
-      },
-    );
-    // Everything stays on this machine: anything else is blocked and reported
-    await context.route(
-      url => !['localhost', '127.0.0.1'].includes(url.hostname),
-      route => {
-        externalRequests.push(route.request().url());
-        return route.abort();
-      },
-    );
-    context.on('page', () => popupsOpened++);
-    page = context.pages()[0] ?? (await context.newPage());
-    popupsOpened = 0;
-    page.on('console', message =>
-      browserLog.push(`${message.type()}: ${message.text()}`),
-    );
-    page.on('pageerror', error => browserLog.push(`pageerror: ${error}`));
+    await buildApp();
+    stack = await startAppStack();
+    page = stack.page;
   }, 150_000); // app build + backend start
 
   afterAll(async () => {
     fs.mkdirSync(artifactsDir, { recursive: true });
-    if (backend) {
+    if (stack) {
       fs.writeFileSync(
         path.join(artifactsDir, 'browser-test-backend.log'),
-        backend.output(),
+        stack.backend.output(),
       );
     }
-    await context?.close().catch(() => undefined);
-    await backend?.stop();
-    await simulator?.stop();
-    if (tempDir) {
-      fs.rmSync(tempDir, { recursive: true, force: true });
-    }
+    await stack?.stop();
   }, 30_000);
 
   it('signs in as alice-bb through the popup and shows who she is', () =>
     step('sign-in', async () => {
+      const { baseUrl, simulator } = stack!;
       await page.goto(baseUrl);
-      await expectSignInPage();
-      const signInShot = await screenshot('sign-in-page');
-      if (process.env.UPDATE_DOCS_SCREENSHOTS === 'true') {
-        fs.mkdirSync(path.dirname(docsScreenshot), { recursive: true });
-        fs.copyFileSync(signInShot, docsScreenshot);
-      }
+      await expectSignInPage(page);
+      await screenshot('sign-in-page');
 
       const { popup, choice, closed } = await signInWithPopup(
+        page,
         'consent-user-alice-bb',
       );
       // the popup shows the simulator's consent page
-      expect(new URL(popup.url()).origin).toBe(simulator!.url);
+      expect(new URL(popup.url()).origin).toBe(simulator.url);
       await screenshot('consent-page', popup);
       await choice.click();
       await closed;
 
-      await page.getByTestId('display-name').waitFor();
-      expect(await page.getByTestId('display-name').innerText()).toBe(
-        'Alice Anderson',
-      );
-      expect(await page.getByTestId('user-entity-ref').innerText()).toBe(
-        'user:default/alice',
-      );
-      const ownership = await page.getByTestId('ownership-ref').allInnerTexts();
-      expect(ownership).toEqual(
-        expect.arrayContaining([
-          'user:default/alice',
-          'group:default/platform',
-        ]),
-      );
-      const avatar = page.locator('img[alt="Alice Anderson"]');
+      // the app shell: the template's sidebar, without search and scaffolder
+      await sidebar(page).locator('a[href="/settings"]').first().waitFor();
+      const nav = (await sidebar(page).textContent()) ?? '';
+      expect(nav).toContain('Catalog');
+      expect(nav).toContain('Settings');
+      expect(nav).not.toContain('Search');
+      expect(nav).not.toContain('Create');
+
+      await expectSignedInAs({
+        displayName: 'Alice Anderson',
+        email: 'alice@example.com',
+        entityRef: 'user:default/alice',
+        ownership: ['group:default/platform'],
+      });
+      const avatar = profileCard(page).locator('img[alt="Profile picture"]');
       expect(await avatar.getAttribute('src')).toBe(
-        `${simulator!.url}/avatars/alice-bb.svg`,
+        `${simulator.url}/avatars/alice-bb.svg`,
       );
       await page.waitForFunction(
         () => {
-          const img = document.querySelector<HTMLImageElement>(
-            'img[alt="Alice Anderson"]',
+          const imgs = document.querySelectorAll<HTMLImageElement>(
+            'img[alt="Profile picture"]',
           );
-          return img?.complete && img.naturalWidth > 0;
+          return (
+            imgs.length > 0 &&
+            [...imgs].every(img => img.complete && img.naturalWidth > 0)
+          );
         },
         undefined,
         { timeout: 10_000 },
       );
-      await screenshot('signed-in-page');
+      await screenshot('signed-in-settings');
+    }));
+
+  it('lists Bitbucket under the authentication providers in the settings', () =>
+    step('auth-providers', async () => {
+      await openSettings(page);
+      await page.getByRole('tab', { name: 'Authentication Providers' }).click();
+      await page.waitForURL(/\/settings\/auth-providers$/);
+      await page.getByText('Available Providers').waitFor();
+      const bitbucket = page
+        .locator('li')
+        .filter({ hasText: 'Provides authentication towards Bitbucket APIs' });
+      await bitbucket.waitFor();
+      expect(await bitbucket.innerText()).toContain('Bitbucket');
+      await screenshot('settings-auth-providers');
+    }));
+
+  it('takes alice from her settings to her own User entity in the catalog, with her groups', () =>
+    step('own-user-page', async () => {
+      // her settings show her name and email ...
+      await openSettings(page);
+      const profile = profileCard(page);
+      await profile.getByText('alice@example.com', { exact: true }).waitFor();
+      expect(await profile.innerText()).toContain('Alice Anderson');
+
+      // ... and link her User entity, which the org provider made
+      await openOwnUserPage(page, '/catalog/default/user/alice');
+      expect(new URL(page.url()).pathname).toBe('/catalog/default/user/alice');
+      const heading = page.getByRole('heading', {
+        name: 'Alice Anderson',
+        exact: true,
+      });
+      await heading.first().waitFor();
+      const card = userProfileCard(page, 'Alice Anderson');
+      await card.locator('a[href="/catalog/default/group/platform"]').waitFor();
+      expect(await card.innerText()).toContain('Alice Anderson');
+      // her groups: acme's (org provider) and the hand-written team
+      const groups = card.locator('a[href^="/catalog/default/group/"]');
+      expect((await groups.allInnerTexts()).map(g => g.trim()).sort()).toEqual([
+        'acme',
+        'acme owners',
+        'platform',
+      ]);
+      expect(
+        await groups.evaluateAll(links =>
+          links.map(link => link.getAttribute('href')).sort(),
+        ),
+      ).toEqual([
+        '/catalog/default/group/acme',
+        '/catalog/default/group/acme-owners',
+        '/catalog/default/group/platform',
+      ]);
+      await screenshot('catalog-user-page');
+
+      // the catalog's list of Users has her too
+      await sidebar(page).locator('a[href="/"]').first().click();
+      await page.goto(`${stack!.baseUrl}/?filters%5Bkind%5D=user`);
+      const users = page.getByRole('table').first();
+      await users.locator('a[href="/catalog/default/user/alice"]').waitFor();
+      expect(
+        await users
+          .locator('a[href="/catalog/default/user/alice"]')
+          .innerText(),
+      ).toBe('Alice Anderson');
     }));
 
   it('is still signed in after a reload, through the refresh cookie', () =>
     step('reload', async () => {
+      const { baseUrl, simulator } = stack!;
+      await openSettings(page);
       const authorizeBefore =
-        simulator!.requestCounts()['/site/oauth2/authorize'] ?? 0;
-      const popupsBefore = popupsOpened;
+        simulator.requestCounts()['/site/oauth2/authorize'] ?? 0;
+      const popupsBefore = stack!.popupsOpened();
       const refresh = page.waitForResponse(response =>
         response.url().startsWith(`${baseUrl}/api/auth/bitbucket/refresh`),
       );
@@ -361,73 +244,74 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await page.reload();
 
       expect((await refresh).status()).toBe(200);
-      await page.getByTestId('display-name').waitFor();
-      expect(await page.getByTestId('display-name').innerText()).toBe(
-        'Alice Anderson',
-      );
-      expect(await page.getByTestId('user-entity-ref').innerText()).toBe(
-        'user:default/alice',
-      );
+      await expectSignedInAs({
+        displayName: 'Alice Anderson',
+        email: 'alice@example.com',
+        entityRef: 'user:default/alice',
+      });
       // no new popup, no new visit to the consent page
-      expect(popupsOpened).toBe(popupsBefore);
-      expect(simulator!.requestCounts()['/site/oauth2/authorize'] ?? 0).toBe(
+      expect(stack!.popupsOpened()).toBe(popupsBefore);
+      expect(simulator.requestCounts()['/site/oauth2/authorize'] ?? 0).toBe(
         authorizeBefore,
       );
     }));
 
   it('signs out, and a reload does not sign back in', () =>
     step('sign-out', async () => {
+      await openSettings(page);
+      await page.getByTestId('user-settings-menu').click();
       await page.getByTestId('sign-out').click();
-      await expectSignInPage();
+      await expectSignInPage(page);
 
       await page.reload();
-      await expectSignInPage();
-      expect(await page.getByTestId('display-name').count()).toBe(0);
+      await expectSignInPage(page);
+      expect(await sidebar(page).count()).toBe(0);
     }));
 
   it('shows the resolver error for a Bitbucket user missing from the catalog (grace-bb)', () =>
     step('not-in-catalog', async () => {
-      const { choice, closed } = await signInWithPopup('consent-user-grace-bb');
+      const { choice, closed } = await signInWithPopup(
+        page,
+        'consent-user-grace-bb',
+      );
       await choice.click();
       await closed;
 
-      expect(await alertText()).toContain(
+      expect(await toastText(page)).toContain(
         'Your Bitbucket account grace-bb is not in this Backstage catalog yet; ask your Backstage admin to add you.',
       );
       await screenshot('sign-in-error-not-in-catalog');
       // still on the sign-in page, and it still works
-      await expectSignInPage();
-      await dismissAlert();
+      await expectSignInPage(page);
+      await dismissToasts(page);
     }));
 
   it('says so when the user denies consent, and stays usable', () =>
     step('consent-denied', async () => {
-      const denied = await signInWithPopup('consent-deny');
+      const denied = await signInWithPopup(page, 'consent-deny');
       await denied.choice.click();
       await denied.closed;
 
-      expect(await alertText()).toContain('Bitbucket sign-in was declined');
+      expect(await toastText(page)).toContain('Bitbucket sign-in was declined');
       await screenshot('sign-in-error-denied');
-      await expectSignInPage();
-      await dismissAlert();
+      await expectSignInPage(page);
+      await dismissToasts(page);
 
       // the page still signs in afterwards
-      const again = await signInWithPopup('consent-user-bob-bb');
+      const again = await signInWithPopup(page, 'consent-user-bob-bb');
       await again.choice.click();
       await again.closed;
-      await page.getByTestId('display-name').waitFor();
-      expect(await page.getByTestId('display-name').innerText()).toBe(
-        'Bob Brown',
-      );
-      expect(await page.getByTestId('user-entity-ref').innerText()).toBe(
-        'user:default/bob',
-      );
+      await expectSignedInAs({
+        displayName: 'Bob Brown',
+        entityRef: 'user:default/bob',
+      });
     }));
 
   it('asks to sign in again once Bitbucket revoked the refresh token', () =>
     step('refresh-revoked', async () => {
+      const { baseUrl, simulator } = stack!;
       // bob-bb is signed in from the previous step; he removes the app in Bitbucket
-      simulator!.revokeRefreshTokens('bob-bb');
+      simulator.revokeRefreshTokens('bob-bb');
       const refresh = page.waitForResponse(response =>
         response.url().startsWith(`${baseUrl}/api/auth/bitbucket/refresh`),
       );
@@ -435,11 +319,11 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await page.reload();
 
       expect((await refresh).status()).toBe(401);
-      await expectSignInPage();
-      expect(await page.getByTestId('display-name').count()).toBe(0);
+      await expectSignInPage(page);
+      expect(await sidebar(page).count()).toBe(0);
     }));
 
   it('sent no request off this machine', () => {
-    expect(externalRequests).toEqual([]);
+    expect(stack!.externalRequests).toEqual([]);
   });
 });

@@ -1,34 +1,20 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { fakeAuthResponse, fakeBrowser } from '@bitbucket-signin/test-kit';
+import { renderApp, withCatalog } from './__testUtils__/app';
 
-// the whole app, rendered twice over: slow on a busy 2-core machine
-jest.setTimeout(20_000);
+// the whole app with its plugins: slow on a busy 2-core machine
+jest.setTimeout(30_000);
 
 describe('App', () => {
   let browser: ReturnType<typeof fakeBrowser> | undefined;
 
-  beforeEach(() => {
-    process.env = {
-      NODE_ENV: 'test',
-      APP_CONFIG: [
-        {
-          data: {
-            app: { title: 'Test Backstage', baseUrl: 'http://localhost' },
-            backend: { baseUrl: 'http://localhost:7007' },
-            auth: { environment: 'development' },
-          },
-          context: 'test',
-        },
-      ] as any,
-    };
-  });
-
   afterEach(() => {
     browser?.restore();
     browser = undefined;
+    window.history.replaceState(null, '', '/');
   });
 
-  it('offers Bitbucket on the sign-in page, shows sign-in errors, stays usable and shows who signed in', async () => {
+  it('offers Bitbucket on the sign-in page, shows a failed sign-in, then shows who signed in and the Bitbucket provider in the settings', async () => {
     browser = fakeBrowser({
       type: 'authorization_response',
       error: {
@@ -36,24 +22,23 @@ describe('App', () => {
         message: 'Bitbucket sign-in was declined (The user denied access)',
       },
     });
-    // imported here so that it reads the APP_CONFIG above
-    const { default: App } = await import('./App');
-    render(<App />);
+    withCatalog();
+    await renderApp('/settings');
 
     expect(
       await screen.findByText('Sign in using Bitbucket'),
     ).toBeInTheDocument();
-    expect(screen.getByText('Select a sign-in method')).toBeInTheDocument();
     expect(screen.getByText('Test Backstage')).toBeInTheDocument();
 
-    // a failed sign-in is shown through AlertDisplay
+    // a failed sign-in is shown by the app's alert display (a toast)
     fireEvent.click(screen.getByRole('button', { name: /sign in/i }));
-    expect(await screen.findByRole('alert')).toHaveTextContent(
+    const toast = await screen.findByRole('alertdialog');
+    expect(toast).toHaveTextContent(
       'Bitbucket sign-in was declined (The user denied access)',
     );
-    fireEvent.click(screen.getByTestId('error-button-close'));
+    fireEvent.click(within(toast).getByRole('button', { name: 'Close' }));
     await waitFor(() =>
-      expect(screen.queryByRole('alert')).not.toBeInTheDocument(),
+      expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument(),
     );
 
     // the sign-in page still works
@@ -63,15 +48,31 @@ describe('App', () => {
     });
     fireEvent.click(screen.getByRole('button', { name: /sign in/i }));
 
+    // the settings page shows the signed-in identity
     expect(
-      await screen.findByText('Hello, Alice Anderson'),
-    ).toBeInTheDocument();
+      (await screen.findAllByText('Alice Anderson', {}, { timeout: 10_000 }))
+        .length,
+    ).toBeGreaterThan(0);
+    expect(screen.getAllByText('alice@example.com').length).toBeGreaterThan(0);
+    await waitFor(() =>
+      expect(
+        document.querySelector('a[href="/catalog/default/user/alice"]'),
+      ).not.toBeNull(),
+    );
     expect(browser.popupUrls).toHaveLength(2);
     expect(browser.popupUrls[1]).toMatch(
       /^http:\/\/localhost:7007\/api\/auth\/bitbucket\/start\?scope=account%20email&/,
     );
-    expect(screen.getByTestId('user-entity-ref')).toHaveTextContent(
-      'user:default/alice',
+
+    // the settings list Bitbucket under the authentication providers
+    fireEvent.click(
+      screen.getByRole('tab', { name: 'Authentication Providers' }),
     );
+    expect(await screen.findByText('Available Providers')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Provides authentication towards Bitbucket APIs and identities',
+      ),
+    ).toBeInTheDocument();
   });
 });

@@ -1,40 +1,26 @@
-import { createApp } from '@backstage/app-defaults';
-import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
-import {
-  AlertDisplay,
-  OAuthRequestDialog,
-  SignInPage,
-} from '@backstage/core-components';
-import CssBaseline from '@material-ui/core/CssBaseline';
-import { bitbucketSignInProvider } from '@bitbucket-signin/plugin-auth-bitbucket-react';
-import { Route } from 'react-router-dom';
-import { apis } from './apis';
-import { WhoAmIPage } from './components/WhoAmIPage';
+import { createApp } from '@backstage/frontend-defaults';
+import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import catalogGraphPlugin from '@backstage/plugin-catalog-graph/alpha';
+import orgPlugin from '@backstage/plugin-org/alpha';
+import userSettingsPlugin from '@backstage/plugin-user-settings/alpha';
+import appVisualizerPlugin from '@backstage/plugin-app-visualizer';
+import { bitbucketSignInPageModule } from '@bitbucket-signin/plugin-auth-bitbucket-react/alpha';
+import { navModule } from './modules/nav';
 
-const app = createApp({
-  apis,
-  components: {
-    SignInPage: props => (
-      <SignInPage
-        {...props}
-        title="Select a sign-in method"
-        align="center"
-        providers={[bitbucketSignInProvider]}
-      />
-    ),
-  },
+/**
+ * The app of `@backstage/create-app` (new frontend system), keeping only the
+ * plugins whose backends packages/backend runs (app, auth, catalog,
+ * permission), with Bitbucket sign-in as the root README's install checklist
+ * adds it.
+ */
+export default createApp({
+  features: [
+    catalogPlugin,
+    catalogGraphPlugin,
+    orgPlugin,
+    userSettingsPlugin,
+    appVisualizerPlugin,
+    navModule,
+    bitbucketSignInPageModule,
+  ],
 });
-
-export default app.createRoot(
-  <>
-    <CssBaseline />
-    {/* Sign-in errors reach the user only through AlertDisplay */}
-    <AlertDisplay transientTimeoutMs={2500} />
-    <OAuthRequestDialog />
-    <AppRouter>
-      <FlatRoutes>
-        <Route path="/" element={<WhoAmIPage />} />
-      </FlatRoutes>
-    </AppRouter>
-  </>,
-);

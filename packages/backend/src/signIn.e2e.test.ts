@@ -1,7 +1,4 @@
-import {
-  BitbucketSimulator,
-  startBitbucketSimulator,
-} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +8,8 @@ import {
   freePort,
   refreshBackstageSession,
   signInThroughBackstage,
+  simulatedBitbucketConfig,
+  startSimulatedBitbucket,
   BackendProcess,
   startBackendProcess,
 } from '@bitbucket-signin/test-kit';
@@ -32,51 +31,12 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
   beforeAll(async () => {
     const port = await freePort();
     backendUrl = `http://127.0.0.1:${port}`;
-    const callbackUrl = `http://localhost:${port}/api/auth/bitbucket/handler/frame`;
-    simulator = await startBitbucketSimulator({
-      consumers: [
-        {
-          key: 'simulator-client-id',
-          secret: 'simulator-client-secret',
-          callbackUrl,
-          scopes: ['account', 'email'],
-          // the org provider reads acme as alice-bb, an owner
-          isPrivate: true,
-          owner: 'alice-bb',
-        },
-      ],
-    });
+    simulator = await startSimulatedBitbucket(`http://localhost:${port}`);
     configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-e2e-'));
     const testConfig = path.join(configDir, 'app-config.test.yaml');
     fs.writeFileSync(
       testConfig,
-      JSON.stringify({
-        backend: {
-          baseUrl: `http://localhost:${port}`,
-          listen: { port, host: '127.0.0.1' },
-        },
-        auth: {
-          providers: {
-            bitbucket: {
-              development: {
-                authorizationUrl: simulator.authorizationUrl,
-                tokenUrl: simulator.tokenUrl,
-                apiBaseUrl: simulator.apiBaseUrl,
-              },
-            },
-          },
-        },
-        catalog: {
-          providers: {
-            bitbucketCloudOrg: {
-              acme: {
-                tokenUrl: simulator.tokenUrl,
-                apiBaseUrl: simulator.apiBaseUrl,
-              },
-            },
-          },
-        },
-      }),
+      JSON.stringify(simulatedBitbucketConfig(simulator, port)),
     );
     backend = startBackendProcess({
       backendDir: path.join(repoRoot, 'packages/backend'),

@@ -23,4 +23,8 @@ export type { BackendProcess } from './backendProcess';
 export { createTestDatabase } from './testDatabase';
 export { findPostgresBinDir, startTestPostgres } from './postgres';
 export type { TestPostgres, TestPostgresOptions } from './postgres';
+export {
+  simulatedBitbucketConfig,
+  startSimulatedBitbucket,
+} from './simulatedBitbucket';
 export { silenceKnownFrameworkWarnings } from './silenceKnownFrameworkWarnings';

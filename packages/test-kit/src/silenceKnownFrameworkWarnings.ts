@@ -8,6 +8,12 @@ const knownFrameworkWarnings = [
   'React Router Future Flag Warning',
   'findDOMNode is deprecated',
   '[JSS] processedRuleToParse is not defined',
+  // the new frontend system's app shell (@backstage/plugin-app toasts, Backstage UI on react-aria)
+  'AlertApi is deprecated and will be removed in a future release.',
+  'WARN: A component changed from uncontrolled to controlled.',
+  '<Focusable> child must have an interactive ARIA role.',
+  // @backstage/plugin-user-settings' provider list nests a <div> avatar in a <p>
+  'at ProviderSettingsItem (',
 ];
 
 export function silenceKnownFrameworkWarnings() {
