@@ -7,7 +7,6 @@
  * outside, to say where the time goes. See bench/README.md.
  */
 import type { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
-import { startBitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import { startTestPostgres, TestPostgres } from '@bitbucket-signin/test-kit';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,28 +20,30 @@ import {
   SigningUser,
   signingUsers,
 } from './catalogUsers';
-import { runLoad, signIn } from './driver';
-import { readMachineCpu } from './machine';
+import { loadRecord, runMeasuredLoad, signIn } from './driver';
+import { runEnvironment } from './machine';
 import {
   assertListensOn,
   BackendProcess,
   backendConfig,
+  benchConsumer,
   benchDir,
+  CLIENT_SECRET,
   freePorts,
-  killGroup,
-  readCpuMs,
+  runMain,
   startBackend,
+  startBenchSimulator,
 } from './processes';
+import { bitbucketApiCalls, comparisonTable } from './report';
 import { pairedRatio, percentile, sum } from './stats';
+import type { BlockMeasure } from './types';
 
 /** The run ends before this, startup to shutdown */
 const BUDGET_MS = 290_000;
 /** Ingestion of the 10,000 users must be done by then */
 const READY_BY_MS = 200_000;
-const CLIENT_SECRET = 'bench-client-secret';
 /** Token, user and emails: what our module calls per sign-in */
 const CALLS_PER_SIGN_IN = 3;
-const CONSENT_PATH = '/site/oauth2/authorize';
 const RESOLVERS = [
   'emailMatchingUserEntityProfileEmail',
   'emailLocalPartMatchingUserEntityName',
@@ -83,24 +84,6 @@ async function shutdown() {
   if (workDir) {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-process.on('exit', () => {
-  for (const backend of running) {
-    if (backend.child.exitCode === null && backend.child.signalCode === null) {
-      killGroup(backend.pid, 'SIGKILL');
-    }
-  }
-});
-let interrupted = false;
-function onSignal(signal: NodeJS.Signals) {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  log(`${signal}: stopping the backends, the simulator and PostgreSQL`);
-  shutdown().finally(() => process.exit(130));
-}
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, onSignal);
 }
 
 /** ABBA: small first in even rounds, large first in odd ones */
@@ -150,20 +133,8 @@ function clientSocketInodes(remotePort: number): Map<number, Set<string>> {
   return map;
 }
 
-interface Block {
-  phase: string;
+interface Block extends BlockMeasure {
   size: Size;
-  concurrency: number;
-  attempted: number;
-  succeeded: number;
-  errors: number;
-  errorSamples: Record<string, number>;
-  elapsedMs: number;
-  signInsPerSecond: number;
-  callbackMs: number[];
-  backendCpuMs: number;
-  machineBusyCores: number;
-  bitbucketCalls: Record<string, number>;
 }
 
 interface StatementStat {
@@ -213,17 +184,9 @@ async function main() {
 
   const ports = await freePorts(2);
   const port: Record<Size, number> = { small: ports[0], large: ports[1] };
-  const consumerOf = (size: Size) => ({
-    key: `bench-catalog-${size}`,
-    secret: CLIENT_SECRET,
-    callbackUrl: `http://127.0.0.1:${port[size]}/api/auth/bitbucket/handler/frame`,
-  });
-  simulator = await startBitbucketSimulator({
-    consumers: sizes.map(size => ({
-      ...consumerOf(size),
-      scopes: ['account', 'email'],
-    })),
-  });
+  const consumerOf = (size: Size) =>
+    benchConsumer(`bench-catalog-${size}`, port[size]);
+  simulator = await startBenchSimulator(sizes.map(consumerOf));
   const sim = simulator;
   log(`simulator on ${sim.url} (in this process)`);
 
@@ -478,25 +441,19 @@ async function main() {
     const backend = backends[size];
     sim.setLatency(0);
     sim.resetRequestCounts();
-    const cpu0 = readCpuMs(backend.pid);
-    const machine0 = readMachineCpu();
-    const result = await runLoad({
-      backendUrl: backend.url,
-      simulator: sim,
-      concurrency: options.concurrency,
-      count: options.count,
-      maxMs: Math.max(0, Math.min(options.maxMs, timeLeft() - 20_000)),
-      users: signingUsers,
-      userOffset: blocks.length,
-    });
-    const backendCpuMs = readCpuMs(backend.pid) - cpu0;
-    const machine1 = readMachineCpu();
-    const calls = sim.requestCounts();
-    const apiCalls = sum(
-      Object.entries(calls)
-        .filter(([pathname]) => pathname !== CONSENT_PATH)
-        .map(([, n]) => n),
+    const { result, backendCpuMs, machineBusyCores } = await runMeasuredLoad(
+      backend,
+      {
+        simulator: sim,
+        concurrency: options.concurrency,
+        count: options.count,
+        maxMs: Math.max(0, Math.min(options.maxMs, timeLeft() - 20_000)),
+        users: signingUsers,
+        userOffset: blocks.length,
+      },
     );
+    const calls = sim.requestCounts();
+    const apiCalls = bitbucketApiCalls(calls);
     if (apiCalls !== CALLS_PER_SIGN_IN * result.attempted) {
       throw new Error(
         `${phase}: the ${label[size]} backend made ${apiCalls} Bitbucket calls for ${result.attempted} sign-ins, not ${CALLS_PER_SIGN_IN} each: it did not serve them with our module, and the run reports nothing`,
@@ -506,17 +463,9 @@ async function main() {
       phase,
       size,
       concurrency: options.concurrency,
-      attempted: result.attempted,
-      succeeded: result.succeeded,
-      errors: result.errors,
-      errorSamples: result.errorSamples,
-      elapsedMs: result.elapsedMs,
-      signInsPerSecond: result.succeeded / (result.elapsedMs / 1000),
-      callbackMs: result.callbackMs,
+      ...loadRecord(result),
       backendCpuMs,
-      machineBusyCores:
-        ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) *
-        os.cpus().length,
+      machineBusyCores,
       bitbucketCalls: calls,
     };
     if (result.attempted > 0) blocks.push(block);
@@ -746,10 +695,7 @@ async function main() {
     startedAt: new Date(Date.now() - elapsed()).toISOString(),
     totalSeconds: elapsed() / 1000,
     environment: {
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverageAtEnd: os.loadavg(),
+      ...runEnvironment(),
       postgres: serverVersion,
       pgStatStatements: statementsLoaded,
     },
@@ -1141,36 +1087,16 @@ function buildCatalogReport(input: {
 }
 
 function printCatalogReport(report: ReturnType<typeof buildCatalogReport>) {
-  const width = Math.max(
-    ...report.rows.map(r => r.metric.length + r.unit.length + 3),
-  );
-  const format = (value: number, decimals: number) =>
-    Number.isFinite(value) ? value.toFixed(decimals) : 'n/a';
-  const line = (cells: string[]) =>
-    `${cells[0].padEnd(width)}  ${cells
-      .slice(1)
-      .map(c => c.padStart(12))
-      .join('  ')}`;
   const out = [
     '',
     'Sign-in through four resolvers (only the last matches), our module, PostgreSQL',
     '',
-    line(['', '10 users', '10,000 users', '10k/10', '95% CI']),
-    '-'.repeat(width + 4 * 14),
+    ...comparisonTable(
+      ['10 users', '10,000 users', '10k/10', '95% CI'],
+      report.rows.map(row => ({ ...row, values: [row.small, row.large] })),
+      12,
+    ),
   ];
-  for (const row of report.rows) {
-    out.push(
-      line([
-        `${row.metric}${row.unit ? ` (${row.unit})` : ''}`,
-        format(row.small, row.decimals),
-        format(row.large, row.decimals),
-        row.ratio === null ? 'n/a' : row.ratio.toFixed(2),
-        row.ci && Number.isFinite(row.ci.low)
-          ? `${row.ci.low.toFixed(2)}-${row.ci.high.toFixed(2)}`
-          : '',
-      ]),
-    );
-  }
   out.push('', ...report.notes.map(note => `  ${note}`));
   for (const size of sizes) {
     out.push(
@@ -1205,12 +1131,10 @@ function printCatalogReport(report: ReturnType<typeof buildCatalogReport>) {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  async error => {
-    if (interrupted) return;
-    log(`failed: ${error?.stack ?? error}`);
-    await shutdown().catch(() => {});
-    process.exit(1);
-  },
-);
+runMain({
+  main,
+  running,
+  shutdown,
+  log,
+  stopping: 'the backends, the simulator and PostgreSQL',
+});

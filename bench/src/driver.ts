@@ -6,6 +6,8 @@
  */
 import type { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import { performance } from 'node:perf_hooks';
+import { busyCoresBetween, readMachineCpu } from './machine';
+import { BackendProcess, readCpuMs } from './processes';
 
 export const APP_ORIGIN = 'http://localhost:3000';
 
@@ -191,4 +193,37 @@ export async function runLoad(options: {
   await Promise.all(Array.from({ length: concurrency }, worker));
   result.elapsedMs = performance.now() - began;
   return result;
+}
+
+/**
+ * `runLoad` against `backend`, with the CPU time its process used and the
+ * machine's busy cores over the load.
+ */
+export async function runMeasuredLoad(
+  backend: BackendProcess,
+  options: Omit<Parameters<typeof runLoad>[0], 'backendUrl'>,
+) {
+  const cpu0 = readCpuMs(backend.pid);
+  const machine0 = readMachineCpu();
+  const result = await runLoad({ backendUrl: backend.url, ...options });
+  const backendCpuMs = readCpuMs(backend.pid) - cpu0;
+  const machine1 = readMachineCpu();
+  return {
+    result,
+    backendCpuMs,
+    machineBusyCores: busyCoresBetween(machine0, machine1),
+  };
+}
+
+/** What a block records of its `runLoad`, with the rate, in the order blocks list them */
+export function loadRecord(result: LoadResult) {
+  return {
+    attempted: result.attempted,
+    succeeded: result.succeeded,
+    errors: result.errors,
+    errorSamples: result.errorSamples,
+    elapsedMs: result.elapsedMs,
+    signInsPerSecond: result.succeeded / (result.elapsedMs / 1000),
+    callbackMs: result.callbackMs,
+  };
 }

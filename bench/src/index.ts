@@ -6,28 +6,28 @@
  * `yarn bench --profile`: a shorter run with both backends under --cpu-prof,
  * which says where each one's time goes at 50 concurrent sign-ins.
  */
-import {
-  BitbucketSimulator,
-  startBitbucketSimulator,
-} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import type { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { benchUsers, runLoad, signIn } from './driver';
-import { readMachineCpu } from './machine';
+import { benchUsers, loadRecord, runMeasuredLoad, signIn } from './driver';
+import { runEnvironment } from './machine';
 import { ModuleCost, measureModuleCost } from './moduleCost';
 import {
   BackendName,
   BackendProcess,
   backendConfig,
+  benchConsumer,
   benchDir,
+  CLIENT_SECRET,
   assertListensOn,
   freePorts,
-  killGroup,
   readCpuMs,
   readRss,
+  runMain,
   startBackend,
+  startBenchSimulator,
 } from './processes';
 import { runProfile } from './profileRun';
 import { bitbucketCallsPerSignIn, buildReport, printReport } from './report';
@@ -43,7 +43,6 @@ const BUDGET_MS = 280_000;
 /** Kept free at the end for GC, shutdown and the report */
 const RESERVE_MS = 15_000;
 const SIGN_INS_PER_WINDOW = 5_000;
-const CLIENT_SECRET = 'bench-client-secret';
 /** ABBA rounds of the in-process module comparison (moduleCost.ts), and callbacks per round */
 const MODULE_COST_ROUNDS = 30;
 const MODULE_COST_PER_ROUND = 200;
@@ -74,26 +73,6 @@ async function shutdown() {
   }
 }
 
-// Whatever happens, no backend outlives the bench
-process.on('exit', () => {
-  for (const backend of running) {
-    if (backend.child.exitCode === null && backend.child.signalCode === null) {
-      killGroup(backend.pid, 'SIGKILL');
-    }
-  }
-});
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    if (interrupted) {
-      process.exit(130);
-    }
-    interrupted = true;
-    log(`${signal}: stopping the backends and the simulator`);
-    shutdown().finally(() => process.exit(130));
-  });
-}
-
 /** ABBA order: ours first in even rounds, public first in odd ones */
 function orderOf(round: number): BackendName[] {
   return round % 2 === 0 ? ['ours', 'public'] : ['public', 'ours'];
@@ -110,17 +89,9 @@ async function main() {
     ours: oursPort,
     public: publicPort,
   };
-  const consumerOf = (name: BackendName) => ({
-    key: `bench-${name}`,
-    secret: CLIENT_SECRET,
-    callbackUrl: `http://127.0.0.1:${ports[name]}/api/auth/bitbucket/handler/frame`,
-  });
-  simulator = await startBitbucketSimulator({
-    consumers: backendNames.map(name => ({
-      ...consumerOf(name),
-      scopes: ['account', 'email'],
-    })),
-  });
+  const consumerOf = (name: BackendName) =>
+    benchConsumer(`bench-${name}`, ports[name]);
+  simulator = await startBenchSimulator(backendNames.map(consumerOf));
   const sim = simulator;
   log(`simulator on ${sim.url} (in this process)`);
 
@@ -268,22 +239,20 @@ async function main() {
     const maxMs = Math.max(0, Math.min(options.maxMs, timeLeft() - RESERVE_MS));
     sim.setLatency(options.latencyMs);
     sim.resetRequestCounts();
-    const cpu0 = readCpuMs(backend.pid);
     const otherCpu0 = readCpuMs(other.pid);
     const driver0 = process.cpuUsage();
-    const machine0 = readMachineCpu();
-    const result = await runLoad({
-      backendUrl: backend.url,
-      simulator: sim,
-      concurrency: options.concurrency,
-      count: options.count,
-      maxMs,
-      userOffset: tallies[name].signInsSinceBaseline,
-    });
-    const backendCpuMs = readCpuMs(backend.pid) - cpu0;
+    const { result, backendCpuMs, machineBusyCores } = await runMeasuredLoad(
+      backend,
+      {
+        simulator: sim,
+        concurrency: options.concurrency,
+        count: options.count,
+        maxMs,
+        userOffset: tallies[name].signInsSinceBaseline,
+      },
+    );
     const otherBackendCpuMs = readCpuMs(other.pid) - otherCpu0;
     const driver = process.cpuUsage(driver0);
-    const machine1 = readMachineCpu();
     sim.setLatency(0);
     const calls = sim.requestCounts();
     const tally = tallies[name];
@@ -293,24 +262,14 @@ async function main() {
       tally.bitbucketCalls[pathname] =
         (tally.bitbucketCalls[pathname] ?? 0) + count;
     }
-    const seconds = result.elapsedMs / 1000;
     const driverCpuMs = (driver.user + driver.system) / 1000;
-    const machineBusyCores =
-      ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) *
-      os.cpus().length;
     const record: BlockRecord = {
       phase,
       backend: name,
       latencyMs: options.latencyMs,
       concurrency: options.concurrency,
       planned: options.count,
-      attempted: result.attempted,
-      succeeded: result.succeeded,
-      errors: result.errors,
-      errorSamples: result.errorSamples,
-      elapsedMs: result.elapsedMs,
-      signInsPerSecond: result.succeeded / seconds,
-      callbackMs: result.callbackMs,
+      ...loadRecord(result),
       backendCpuMs,
       otherBackendCpuMs,
       driverCpuMs,
@@ -432,10 +391,15 @@ async function main() {
     blockMaxMs: 8_000,
     latencyMs: 100,
   });
+  const throughputPerBackend: Record<number, number> = {
+    1: 300,
+    10: 800,
+    50: 1_600,
+  };
   for (const concurrency of [1, 10, 50]) {
     await alternate(`throughput c=${concurrency}`, {
       concurrency,
-      perBackend: concurrency === 1 ? 300 : concurrency === 10 ? 800 : 1_600,
+      perBackend: throughputPerBackend[concurrency],
       rounds: 4,
       blockMaxMs: 6_000,
       latencyMs: 0,
@@ -513,10 +477,7 @@ async function main() {
     startedAt: new Date(Date.now() - elapsed()).toISOString(),
     totalSeconds: elapsed() / 1000,
     environment: {
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      loadAverageAtEnd: os.loadavg(),
+      ...runEnvironment(),
       publicModuleVersion:
         require('@backstage/plugin-auth-backend-module-bitbucket-provider/package.json')
           .version,
@@ -562,14 +523,11 @@ async function main() {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  async error => {
-    if (interrupted) {
-      return; // the signal handler is stopping everything and exits
-    }
-    log(`failed: ${error?.stack ?? error}`);
-    await shutdown().catch(() => {});
-    process.exit(1);
-  },
-);
+// Whatever happens, no backend outlives the bench
+runMain({
+  main,
+  running,
+  shutdown,
+  log,
+  stopping: 'the backends and the simulator',
+});

@@ -7,7 +7,6 @@
  */
 import type { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import { fork } from 'node:child_process';
-import path from 'node:path';
 import { benchUsers } from './driver';
 import type { BackendName } from './processes';
 
@@ -37,7 +36,7 @@ export async function measureModuleCost(
   request: ModuleCostRequest,
   maxMs: number,
 ): Promise<ModuleCost> {
-  const child = fork(path.join(__dirname, 'moduleCostChild.ts'), [], {
+  const child = fork(require.resolve('./moduleCostChild.ts'), [], {
     env: { ...process.env, BENCH_MODULE_COST: JSON.stringify(request) },
     execArgv: [
       '--require',

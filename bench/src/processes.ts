@@ -1,13 +1,15 @@
 /**
- * Starting, observing and stopping the two backend processes.
+ * Starting, observing and stopping the two backend processes, and the
+ * simulator they sign in against.
  */
+import { startBitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { GC_MARKER } from './protocol';
 
-export const benchDir = path.resolve(__dirname, '..');
+export const benchDir = path.dirname(require.resolve('../package.json'));
 
 export type BackendName = 'ours' | 'public';
 
@@ -79,6 +81,30 @@ export function assertListensOn(pid: number, port: number, name: string) {
       `the ${name} backend (pid ${pid}) does not hold the listening socket on 127.0.0.1:${port}; another process serves that port, so nothing measured there would be the ${name} backend's`,
     );
   }
+}
+
+/** The OAuth consumer secret of every bench backend */
+export const CLIENT_SECRET = 'bench-client-secret';
+
+/** The simulator's OAuth consumer `key` for the backend on `port` */
+export function benchConsumer(key: string, port: number) {
+  return {
+    key,
+    secret: CLIENT_SECRET,
+    callbackUrl: `http://127.0.0.1:${port}/api/auth/bitbucket/handler/frame`,
+  };
+}
+
+/** The simulator, in this process, with these consumers (scopes account and email) */
+export function startBenchSimulator(
+  consumers: Array<ReturnType<typeof benchConsumer>>,
+) {
+  return startBitbucketSimulator({
+    consumers: consumers.map(consumer => ({
+      ...consumer,
+      scopes: ['account', 'email'],
+    })),
+  });
 }
 
 /** The config both backends get; only the port and the OAuth consumer key differ */
@@ -170,16 +196,27 @@ export async function startBackend(options: {
   }
   const pid = child.pid;
   const tail: string[] = [];
-  const gcWaiters: Array<(info: Record<string, unknown>) => void> = [];
+  /** gc() calls waiting for the backend's report, oldest first, each with its timeout */
+  const gcWaiters: Array<{
+    resolve: (info: Record<string, unknown>) => void;
+    timer: NodeJS.Timeout;
+  }> = [];
   let pending = '';
   const onOutput = (chunk: Buffer) => {
     pending += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
+    for (
+      let newline = pending.indexOf('\n');
+      newline >= 0;
+      newline = pending.indexOf('\n')
+    ) {
       const line = pending.slice(0, newline);
       pending = pending.slice(newline + 1);
       if (line.startsWith(GC_MARKER)) {
-        gcWaiters.shift()?.(JSON.parse(line.slice(GC_MARKER.length)));
+        const waiter = gcWaiters.shift();
+        if (waiter) {
+          clearTimeout(waiter.timer);
+          waiter.resolve(JSON.parse(line.slice(GC_MARKER.length)));
+        }
         continue;
       }
       tail.push(line);
@@ -203,16 +240,15 @@ export async function startBackend(options: {
     output: () => tail.join('\n'),
     gc() {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const index = gcWaiters.indexOf(done);
-          if (index >= 0) gcWaiters.splice(index, 1);
-          reject(new Error(`${name} backend did not confirm GC within 10 s`));
-        }, 10_000);
-        const done = (info: Record<string, unknown>) => {
-          clearTimeout(timer);
-          resolve(info);
+        const waiter = {
+          resolve,
+          timer: setTimeout(() => {
+            const index = gcWaiters.indexOf(waiter);
+            if (index >= 0) gcWaiters.splice(index, 1);
+            reject(new Error(`${name} backend did not confirm GC within 10 s`));
+          }, 10_000),
         };
-        gcWaiters.push(done);
+        gcWaiters.push(waiter);
         process.kill(pid, 'SIGUSR2');
       });
     },
@@ -234,6 +270,57 @@ export async function startBackend(options: {
       return stopping;
     },
   };
+}
+
+/**
+ * What both runs do around their `main`: whatever happens, no backend in
+ * `running` outlives this process (SIGKILL to its group at exit); SIGINT,
+ * SIGTERM or SIGHUP log, run `shutdown` and exit 130 (a second signal exits
+ * at once); a failed `main` is logged, shut down and exits 1; a finished one
+ * exits 0.
+ */
+export function runMain(options: {
+  main: () => Promise<void>;
+  running: BackendProcess[];
+  shutdown: () => Promise<void>;
+  log: (message: string) => void;
+  /** What a signal stops, for the log: `the backends and the simulator` */
+  stopping: string;
+}) {
+  const { main, running, shutdown, log, stopping } = options;
+  process.on('exit', () => {
+    for (const backend of running) {
+      if (
+        backend.child.exitCode === null &&
+        backend.child.signalCode === null
+      ) {
+        killGroup(backend.pid, 'SIGKILL');
+      }
+    }
+  });
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      process.exit(130);
+    }
+    interrupted = true;
+    log(`${signal}: stopping ${stopping}`);
+    shutdown().finally(() => process.exit(130));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, onSignal);
+  }
+  main().then(
+    () => process.exit(0),
+    async error => {
+      if (interrupted) {
+        return; // the signal handler is stopping everything and exits
+      }
+      log(`failed: ${error?.stack ?? error}`);
+      await shutdown().catch(() => {});
+      process.exit(1);
+    },
+  );
 }
 
 /** Signals a process group; ignores groups that are already gone */

@@ -1,5 +1,6 @@
 /**
- * The one table `yarn bench` prints, and the same as JSON.
+ * The one table `yarn bench` prints, and the same as JSON; the table layout
+ * `bench:catalog` prints its comparison in too.
  */
 import type { BackendName } from './processes';
 import { pairedRatio, percentile, slope, sum } from './stats';
@@ -335,32 +336,63 @@ function format(value: number, decimals: number) {
   return Number.isFinite(value) ? value.toFixed(decimals) : 'n/a';
 }
 
-export function printReport(report: Report) {
-  const width = Math.max(
-    ...report.rows.map(r => r.metric.length + r.unit.length + 3),
-  );
+/** A row of a two-column comparison table: both values, their ratio and its 95% interval */
+export interface ComparisonRow {
+  metric: string;
+  unit: string;
+  values: [number, number];
+  decimals: number;
+  ratio: number | null;
+  ci?: { low: number; high: number };
+}
+
+/**
+ * The header, a rule and one line per row: the metric column as wide as the
+ * longest metric, then the two values, the ratio and its interval, each
+ * right-aligned in `columnWidth` characters.
+ */
+export function comparisonTable(
+  header: [string, string, string, string],
+  rows: ComparisonRow[],
+  columnWidth: number,
+): string[] {
+  const width = Math.max(...rows.map(r => r.metric.length + r.unit.length + 3));
   const line = (cells: string[]) =>
     `${cells[0].padEnd(width)}  ${cells
       .slice(1)
-      .map(c => c.padStart(9))
+      .map(c => c.padStart(columnWidth))
       .join('  ')}`;
-  const out: string[] = [];
-  out.push('', report.title, '');
-  out.push(line(['', 'ours', 'public', 'ours/pub', '95% CI']));
-  out.push('-'.repeat(width + 4 * 11));
-  for (const row of report.rows) {
-    out.push(
+  return [
+    line(['', ...header]),
+    '-'.repeat(width + 4 * (columnWidth + 2)),
+    ...rows.map(row =>
       line([
         `${row.metric}${row.unit ? ` (${row.unit})` : ''}`,
-        format(row.ours, row.decimals),
-        format(row.public, row.decimals),
+        format(row.values[0], row.decimals),
+        format(row.values[1], row.decimals),
         row.ratio === null ? 'n/a' : row.ratio.toFixed(2),
-        row.ratioCi && Number.isFinite(row.ratioCi.low)
-          ? `${row.ratioCi.low.toFixed(2)}-${row.ratioCi.high.toFixed(2)}`
+        row.ci && Number.isFinite(row.ci.low)
+          ? `${row.ci.low.toFixed(2)}-${row.ci.high.toFixed(2)}`
           : '',
       ]),
-    );
-  }
+    ),
+  ];
+}
+
+export function printReport(report: Report) {
+  const out: string[] = [];
+  out.push('', report.title, '');
+  out.push(
+    ...comparisonTable(
+      ['ours', 'public', 'ours/pub', '95% CI'],
+      report.rows.map(row => ({
+        ...row,
+        values: [row.ours, row.public],
+        ci: row.ratioCi,
+      })),
+      9,
+    ),
+  );
   out.push('', 'Targets (ours):');
   for (const t of report.targets) {
     out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${t.target}: ${t.measured}`);
@@ -372,13 +404,17 @@ export function printReport(report: Report) {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** Token and API calls per sign-in: 3 for ours (token, user, emails), 2 for the public module */
-export function bitbucketCallsPerSignIn(run: RunRecord, name: BackendName) {
-  const tally = run.tallies[name];
-  const calls = sum(
-    Object.entries(tally.bitbucketCalls)
+/** Token and API calls among the simulator's request counts: all but the consent page */
+export function bitbucketApiCalls(counts: Record<string, number>): number {
+  return sum(
+    Object.entries(counts)
       .filter(([pathname]) => pathname !== CONSENT_PATH)
       .map(([, count]) => count),
   );
-  return calls / tally.callsCountedSignIns;
+}
+
+/** Token and API calls per sign-in: 3 for ours (token, user, emails), 2 for the public module */
+export function bitbucketCallsPerSignIn(run: RunRecord, name: BackendName) {
+  const tally = run.tallies[name];
+  return bitbucketApiCalls(tally.bitbucketCalls) / tally.callsCountedSignIns;
 }

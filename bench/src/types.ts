@@ -1,34 +1,31 @@
+import type { LoadResult } from './driver';
 import type { ModuleCost } from './moduleCost';
 import type { BackendName } from './processes';
 
-/** One run of sign-ins against one backend */
-export interface BlockRecord {
+/** One run of sign-ins against one backend, as both `yarn bench` and `bench:catalog` record it */
+export interface BlockMeasure extends LoadResult {
   phase: string;
+  signInsPerSecond: number;
+  /** CPU time of the backend under test (all threads) during the block */
+  backendCpuMs: number;
+  /** Busy cores of the whole machine, averaged over the block */
+  machineBusyCores: number;
+  /** Simulator request counts per pathname during the block */
+  bitbucketCalls: Record<string, number>;
+}
+
+/** A block of `yarn bench`: ours or public */
+export interface BlockRecord extends BlockMeasure {
   backend: BackendName;
   /** Added by the simulator to every token and /2.0 call */
   latencyMs: number;
-  concurrency: number;
   planned: number;
-  attempted: number;
-  succeeded: number;
-  errors: number;
-  errorSamples: Record<string, number>;
-  elapsedMs: number;
-  signInsPerSecond: number;
-  /** handler/frame latency of each successful sign-in */
-  callbackMs: number[];
-  /** CPU time of the backend under test (all threads) during the block */
-  backendCpuMs: number;
   /** CPU time of the idle backend meanwhile */
   otherBackendCpuMs: number;
   /** CPU time of this process (driver and simulator) meanwhile */
   driverCpuMs: number;
-  /** Busy cores of the whole machine, averaged over the block */
-  machineBusyCores: number;
   /** Busy cores not explained by the bench's own processes */
   foreignCores: number;
-  /** Simulator request counts per pathname during the block */
-  bitbucketCalls: Record<string, number>;
 }
 
 export interface MemoryPoint {
