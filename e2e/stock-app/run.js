@@ -38,16 +38,6 @@ const README = path.join(repoRoot, 'README.md');
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'stock-app');
 const CREATE_APP = '@backstage/create-app@0.9.2';
 const APP_NAME = 'stock-app';
-const CHROMIUM = process.env.E2E_CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 const VERBOSE = process.env.STOCK_APP_VERBOSE === '1';
 const KEEP = process.env.KEEP_STOCK_APP === '1';
 
@@ -1000,29 +990,21 @@ async function deploy(appDir, tmp) {
  * HTTP (start, consent, callback), from their TypeScript sources
  */
 function loadSimulator() {
+  const simulator = requireFromSource(
+    'packages/bitbucket-cloud-simulator/src/index.ts',
+  );
+  const { signInThroughBackstage } = requireFromSource(
+    'packages/test-kit/src/index.ts',
+  );
+  return { ...simulator, signInThroughBackstage };
+}
+
+/** A TypeScript module of this repository, through the CLI's transform */
+function requireFromSource(file) {
   require(require.resolve('@backstage/cli/config/nodeTransform.cjs', {
     paths: [repoRoot],
   }));
-  const simulator = require(path.join(
-    repoRoot,
-    'packages/bitbucket-cloud-simulator/src/index.ts',
-  ));
-  const places = ['packages/test-kit/src/index.ts'];
-  let { signInThroughBackstage } = simulator;
-  for (const place of places) {
-    if (signInThroughBackstage) break;
-    if (fs.existsSync(path.join(repoRoot, place))) {
-      ({ signInThroughBackstage } = require(path.join(repoRoot, place)));
-    }
-  }
-  if (typeof signInThroughBackstage !== 'function') {
-    throw new Error(
-      `signInThroughBackstage is in neither packages/bitbucket-cloud-simulator nor ${places.join(
-        ', ',
-      )}`,
-    );
-  }
-  return { ...simulator, signInThroughBackstage };
+  return require(path.join(repoRoot, file));
 }
 
 /** The backend as production runs it: `node packages/backend --config ...` */
@@ -1149,18 +1131,12 @@ async function signInInBrowser(ctx) {
   const { chromium } = require(require.resolve('playwright-core', {
     paths: [path.join(repoRoot, 'packages/app')],
   }));
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set E2E_CHROMIUM_PATH)`,
-    );
-  }
+  const { chromiumLaunchOptions } = requireFromSource(
+    'packages/test-kit/src/index.ts',
+  );
   const browserLog = [];
   const external = [];
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   ctx.browser = browser;
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },

@@ -14,23 +14,13 @@ import path from 'node:path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
 import {
   BackendProcess,
+  chromiumLaunchOptions,
   freePort,
   signInThroughBackstage,
   simulatedBitbucketConfig,
   startBackendProcess,
   startSimulatedBitbucket,
 } from '@bitbucket-signin/test-kit';
-
-export const CHROMIUM = process.env.E2E_CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
 
 export const appDir = path.resolve(__dirname, '..');
 const backendDir = path.resolve(appDir, '../backend');
@@ -98,13 +88,7 @@ export async function buildApp() {
  * whatever had started is stopped again.
  */
 export async function startAppStack(): Promise<AppStack> {
-  // Nothing is skipped: without the browser the run fails, and says why
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. The browser tests need the Debian package "chromium" ` +
-        `(apt-get install chromium) or E2E_CHROMIUM_PATH pointing at a Chromium binary.`,
-    );
-  }
+  const chromiumOptions = chromiumLaunchOptions();
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-browser-test-'));
   let simulator: BitbucketSimulator | undefined;
   let backend: BackendProcess | undefined;
@@ -125,13 +109,14 @@ export async function startAppStack(): Promise<AppStack> {
     simulator = await startSimulatedBitbucket(baseUrl);
 
     const testConfig = path.join(tempDir, 'app-config.browser-test.yaml');
+    const simulated = simulatedBitbucketConfig(simulator, port);
     fs.writeFileSync(
       testConfig,
       JSON.stringify({
-        ...simulatedBitbucketConfig(simulator, port),
+        ...simulated,
         app: { baseUrl },
         backend: {
-          ...simulatedBitbucketConfig(simulator, port).backend,
+          ...simulated.backend,
           cors: { origin: baseUrl },
           // the app is served by the backend, under its CSP: allow the avatars
           csp: { 'img-src': ["'self'", 'data:', simulator.url] },
@@ -178,12 +163,7 @@ export async function startAppStack(): Promise<AppStack> {
 
     const ctx = await chromium.launchPersistentContext(
       path.join(tempDir, 'chromium-profile'),
-      {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 800 },
-      },
+      { ...chromiumOptions, viewport: { width: 1280, height: 800 } },
     );
     context = ctx;
     // Everything stays on this machine: anything else is blocked and reported

@@ -20,6 +20,7 @@ export { freePort } from './freePort';
 export { startLoopbackServer } from './loopbackServer';
 export { startBackendProcess } from './backendProcess';
 export type { BackendProcess } from './backendProcess';
+export { chromiumLaunchOptions } from './chromium';
 export { createTestDatabase } from './testDatabase';
 export { findPostgresBinDir, startTestPostgres } from './postgres';
 export type { TestPostgres, TestPostgresOptions } from './postgres';
