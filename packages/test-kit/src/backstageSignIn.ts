@@ -4,6 +4,7 @@
  * the `handler/frame` callback, returning what the popup would receive.
  * Shared by the module tests, the real-backend tests and the benchmark.
  */
+import { performance } from 'node:perf_hooks';
 
 export interface BackstageAuthResponse {
   profile: { email?: string; displayName?: string; picture?: string };
@@ -31,6 +32,11 @@ export interface BackstageSignInOutcome {
   cookies: string[];
   /** The callback's body as sent, for checks that nothing secret is in it */
   body: string;
+  /**
+   * What the person waits for after Bitbucket's consent page: from sending
+   * the callback until its body has been read, in ms (the benchmark's latency)
+   */
+  callbackMs: number;
 }
 
 export interface SignInOptions {
@@ -75,6 +81,7 @@ export async function signInThroughBackstage(
   const callbackUrl = new URL(await options.consent(authorizeUrl));
   options.tamper?.(callbackUrl);
   // Bitbucket redirects the browser to the configured callback host; send it to the backend under test
+  const sent = performance.now();
   const callback = await fetch(
     `${options.callbackBackendUrl ?? backendUrl}${callbackUrl.pathname}${
       callbackUrl.search
@@ -87,6 +94,7 @@ export async function signInThroughBackstage(
     },
   );
   const body = await callback.text();
+  const callbackMs = performance.now() - sent;
   const message = readPopupMessage(body);
   return {
     status: callback.status,
@@ -94,6 +102,7 @@ export async function signInThroughBackstage(
     error: message?.error,
     cookies: cookiePairs(callback.headers.getSetCookie()),
     body,
+    callbackMs,
   };
 }
 
