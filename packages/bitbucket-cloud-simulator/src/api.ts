@@ -1,111 +1,21 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { avatarUrlOf, SimulatorContext } from './context';
+import {
+  emailValues,
+  userBody,
+  userSummary,
+  workspaceSummary,
+} from './apiBodies';
+import { SimulatorContext } from './context';
 import { apiErrorBody, sendJson } from './http';
+import { paginate } from './pagination';
+import { Route } from './route';
 import { AccessTokenRecord } from './tokenStore';
 import { SimulatorUser } from './types';
-
-const DEFAULT_PAGELEN = 10;
-const MAX_PAGELEN = 100;
-/** The simulator's accounts have no creation date of their own: a fixed one keeps responses stable */
-const CREATED_ON = '2019-03-14T09:26:53.512031+00:00';
-
-/** A page of a Bitbucket list */
-export interface Page<T> {
-  pagelen: number;
-  size: number;
-  page: number;
-  values: T[];
-  next?: string;
-}
-
-function positiveInteger(text: string | null): number | undefined {
-  if (text === null || !/^\d+$/.test(text.trim())) {
-    return undefined;
-  }
-  const value = Number(text);
-  return value >= 1 ? value : undefined;
-}
-
-/**
- * Bitbucket's pagination: `pagelen` (default 10, clamped to 100) and 1-based
- * `page`; `next` is an absolute URL that keeps the other query parameters,
- * absent on the last page.
- */
-export function paginate<T>(
-  values: T[],
-  query: URLSearchParams,
-  selfUrl: string,
-): Page<T> {
-  const pagelen = Math.min(
-    positiveInteger(query.get('pagelen')) ?? DEFAULT_PAGELEN,
-    MAX_PAGELEN,
-  );
-  const page = positiveInteger(query.get('page')) ?? 1;
-  const start = (page - 1) * pagelen;
-  const result: Page<T> = {
-    pagelen,
-    size: values.length,
-    page,
-    values: values.slice(start, start + pagelen),
-  };
-  if (start + pagelen < values.length) {
-    const nextQuery = new URLSearchParams(query);
-    nextQuery.set('page', String(page + 1));
-    result.next = `${selfUrl}?${nextQuery}`;
-  }
-  return result;
-}
+import { workspaceList } from './workspaceMembers';
 
 /** Scopes a consumer permission implies, as on Bitbucket (write implies read) */
 function hasScope(granted: string[], required: string): boolean {
   return granted.includes(required) || granted.includes(`${required}:write`);
-}
-
-function userLinks(ctx: SimulatorContext, user: SimulatorUser) {
-  const id = encodeURIComponent(user.uuid);
-  return {
-    avatar: { href: avatarUrlOf(ctx, user) },
-    html: { href: `${ctx.url}/${id}/` },
-    self: { href: `${ctx.apiBaseUrl}/users/${id}` },
-  };
-}
-
-/** `GET /2.0/user` */
-function userBody(ctx: SimulatorContext, user: SimulatorUser) {
-  return {
-    type: 'user',
-    uuid: user.uuid,
-    account_id: user.accountId,
-    username: user.username,
-    nickname: user.nickname,
-    display_name: user.displayName,
-    account_status: 'active',
-    links: userLinks(ctx, user),
-    created_on: CREATED_ON,
-  };
-}
-
-/** A user as it appears inside other objects */
-function userSummary(ctx: SimulatorContext, user: SimulatorUser) {
-  return {
-    type: 'user',
-    uuid: user.uuid,
-    account_id: user.accountId,
-    nickname: user.nickname,
-    display_name: user.displayName,
-    links: userLinks(ctx, user),
-  };
-}
-
-/** `GET /2.0/user/emails` items */
-function emailValues(user: SimulatorUser) {
-  return user.emails.map(e => ({
-    type: 'email',
-    email: e.email,
-    is_primary: e.isPrimary,
-    is_confirmed: e.isConfirmed,
-    links: {},
-  }));
 }
 
 /**
@@ -133,23 +43,6 @@ export function parseWorkspaceQuery(
   return null;
 }
 
-type UserWorkspace = SimulatorUser['workspaces'][number];
-
-/** A workspace as it appears inside memberships */
-function workspaceSummary(ctx: SimulatorContext, w: UserWorkspace) {
-  return {
-    type: 'workspace',
-    uuid: w.uuid,
-    slug: w.slug,
-    name: w.name,
-    links: {
-      avatar: { href: `${ctx.url}/workspaces/${w.slug}/avatar/` },
-      html: { href: `${ctx.url}/${w.slug}/` },
-      self: { href: `${ctx.apiBaseUrl}/workspaces/${w.slug}` },
-    },
-  };
-}
-
 function workspaceValues(
   ctx: SimulatorContext,
   user: SimulatorUser,
@@ -165,73 +58,6 @@ function workspaceValues(
       workspace: workspaceSummary(ctx, w),
     }));
 }
-
-/** Everyone in a workspace, in the order the simulator knows them */
-function membershipsOf(ctx: SimulatorContext, slug: string) {
-  const memberships: Array<{ user: SimulatorUser; workspace: UserWorkspace }> =
-    [];
-  for (const user of ctx.users.values()) {
-    const workspace = user.workspaces.find(w => w.slug === slug);
-    if (workspace) {
-      memberships.push({ user, workspace });
-    }
-  }
-  return memberships;
-}
-
-/**
- * `GET /2.0/workspaces/{workspace}/members` and `.../permissions`. A
- * workspace the caller is not in answers 404, as an unknown one does.
- */
-function workspaceList(kind: 'members' | 'permissions'): Route {
-  return {
-    scope: 'account',
-    respond: (ctx, res, caller, query, selfUrl, [rawSlug]) => {
-      const slug = decodeURIComponent(rawSlug);
-      const memberships = membershipsOf(ctx, slug);
-      if (!memberships.some(m => m.user.username === caller.username)) {
-        sendJson(res, 404, apiErrorBody(`Workspace ${slug} not found`));
-        return;
-      }
-      const page = paginate(memberships, query, selfUrl);
-      const values = page.values.map(({ user, workspace }) =>
-        kind === 'members'
-          ? {
-              type: 'workspace_membership',
-              user: userSummary(ctx, user),
-              workspace: workspaceSummary(ctx, workspace),
-              links: {
-                self: {
-                  href: `${ctx.apiBaseUrl}/workspaces/${
-                    workspace.slug
-                  }/members/${encodeURIComponent(user.uuid)}`,
-                },
-              },
-            }
-          : {
-              type: 'workspace_membership',
-              permission: workspace.permission,
-              user: userSummary(ctx, user),
-              workspace: workspaceSummary(ctx, workspace),
-            },
-      );
-      sendJson(res, 200, { ...page, values });
-    },
-  };
-}
-
-type Route = {
-  scope: string;
-  respond: (
-    ctx: SimulatorContext,
-    res: ServerResponse,
-    user: SimulatorUser,
-    query: URLSearchParams,
-    selfUrl: string,
-    /** What a parameterised route's pattern captured */
-    params: string[],
-  ) => void;
-};
 
 const routes: Record<string, Route> = {
   '/2.0/user': {
