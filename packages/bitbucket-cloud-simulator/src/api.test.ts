@@ -1,4 +1,3 @@
-import { parseWorkspaceQuery } from './api';
 import { demoConsumer } from './demoData';
 import { startBitbucketSimulator } from './server';
 import { getApi, signIn } from './testHelpers';
@@ -11,22 +10,6 @@ interface ListBody<T = Record<string, unknown>> {
   values: T[];
   next?: string;
 }
-
-describe('parseWorkspaceQuery', () => {
-  it('understands slug equality and IN lists', () => {
-    expect(parseWorkspaceQuery('workspace.slug="acme"')).toEqual(
-      new Set(['acme']),
-    );
-    expect(parseWorkspaceQuery(' workspace.slug = "acme" ')).toEqual(
-      new Set(['acme']),
-    );
-    expect(parseWorkspaceQuery('workspace.slug IN ("a", "b","c")')).toEqual(
-      new Set(['a', 'b', 'c']),
-    );
-    expect(parseWorkspaceQuery(null)).toBeUndefined();
-    expect(parseWorkspaceQuery('permission="owner"')).toBeNull();
-  });
-});
 
 describe('REST API /2.0', () => {
   let sim: BitbucketSimulator;
@@ -147,74 +130,6 @@ describe('REST API /2.0', () => {
     expect(big.next).toBeUndefined();
   });
 
-  it('GET /2.0/user/permissions/workspaces lists memberships over 2 pages for dave', async () => {
-    const { access_token } = await signIn(sim, 'dave-bb');
-    const first = (await (
-      await getApi(sim, '/2.0/user/permissions/workspaces', access_token)
-    ).json()) as ListBody<any>;
-    expect(first.size).toBe(12);
-    expect(first.values[0]).toEqual({
-      type: 'workspace_membership',
-      permission: 'member',
-      user: expect.objectContaining({
-        type: 'user',
-        uuid: '{313563ba-8bb3-48f4-b702-9fbbbd60e576}',
-        display_name: 'Dave Davis',
-      }),
-      workspace: expect.objectContaining({
-        type: 'workspace',
-        uuid: '{958956e8-20eb-448d-89da-1b44d92c17b6}',
-        slug: 'acme',
-        name: 'Acme',
-      }),
-    });
-    const second = (await (
-      await getApi(sim, first.next!, access_token)
-    ).json()) as ListBody<any>;
-    expect(second.values.map(v => v.workspace.slug)).toEqual([
-      'ws-10',
-      'ws-11',
-    ]);
-    expect(second.next).toBeUndefined();
-  });
-
-  it('filters memberships with q, keeping q in next', async () => {
-    const { access_token } = await signIn(sim, 'dave-bb');
-    const one = (await (
-      await getApi(
-        sim,
-        `/2.0/user/permissions/workspaces?q=${encodeURIComponent(
-          'workspace.slug="acme"',
-        )}`,
-        access_token,
-      )
-    ).json()) as ListBody<any>;
-    expect(one.values.map(v => v.workspace.slug)).toEqual(['acme']);
-
-    const q = 'workspace.slug IN ("ws-1","ws-2","ws-3","nope")';
-    const some = (await (
-      await getApi(
-        sim,
-        `/2.0/user/permissions/workspaces?pagelen=2&q=${encodeURIComponent(q)}`,
-        access_token,
-      )
-    ).json()) as ListBody<any>;
-    expect(some.size).toBe(3);
-    expect(new URL(some.next!).searchParams.get('q')).toBe(q);
-    const rest = (await (
-      await getApi(sim, some.next!, access_token)
-    ).json()) as ListBody<any>;
-    expect(rest.values.map(v => v.workspace.slug)).toEqual(['ws-3']);
-
-    const bad = await getApi(
-      sim,
-      '/2.0/user/permissions/workspaces?q=nonsense',
-      access_token,
-    );
-    expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).error.message).toBe('Invalid query');
-  });
-
   it('reflects updateUser in later responses', async () => {
     const own = await startBitbucketSimulator();
     try {
@@ -236,7 +151,7 @@ describe('REST API /2.0', () => {
       ).json()) as ListBody<any>;
       expect(emails.values.map(e => e.email)).toEqual(['new@example.com']);
       const workspaces = (await (
-        await getApi(own, '/2.0/user/permissions/workspaces', access_token)
+        await getApi(own, '/2.0/user/workspaces', access_token)
       ).json()) as ListBody;
       expect(workspaces.size).toBe(0);
       expect(() => own.updateUser('nobody', {})).toThrow('unknown user');
@@ -334,26 +249,5 @@ describe('REST API /2.0 with a consumer lacking scopes', () => {
         detail: { required: ['email'], granted: ['account'] },
       },
     });
-  });
-
-  it('requires account for workspace memberships', async () => {
-    const emailOnly = await startBitbucketSimulator({
-      consumers: [{ ...demoConsumer, scopes: ['email'] }],
-    });
-    try {
-      const tokens = await signIn(emailOnly, 'alice-bb');
-      const res = await getApi(
-        emailOnly,
-        '/2.0/user/permissions/workspaces',
-        tokens.access_token,
-      );
-      expect(res.status).toBe(403);
-      expect(((await res.json()) as any).error.detail).toEqual({
-        required: ['account'],
-        granted: ['email'],
-      });
-    } finally {
-      await emailOnly.stop();
-    }
   });
 });

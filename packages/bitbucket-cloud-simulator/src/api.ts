@@ -1,16 +1,12 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  emailValues,
-  userBody,
-  userSummary,
-  workspaceSummary,
-} from './apiBodies';
+import { emailValues, userBody } from './apiBodies';
 import { SimulatorContext } from './context';
 import { apiErrorBody, sendJson } from './http';
 import { paginate } from './pagination';
 import { Route } from './route';
+import { isRemovedEndpoint, sendGone } from './removedEndpoints';
 import { AccessTokenRecord } from './tokenStore';
-import { SimulatorUser } from './types';
+import { userWorkspacePermission, userWorkspaces } from './userWorkspaces';
 import { workspaceList } from './workspaceMembers';
 
 /** Scopes a consumer permission implies, as on Bitbucket (write implies read) */
@@ -18,85 +14,21 @@ function hasScope(granted: string[], required: string): boolean {
   return granted.includes(required) || granted.includes(`${required}:write`);
 }
 
-/**
- * The `q` filters of `GET /2.0/user/permissions/workspaces` the simulator
- * understands: `workspace.slug="a"` and `workspace.slug IN ("a","b")`.
- * Undefined means no filter; null means a query it cannot parse.
- */
-export function parseWorkspaceQuery(
-  q: string | null,
-): Set<string> | undefined | null {
-  if (q === null || q.trim() === '') {
-    return undefined;
-  }
-  const equals = /^\s*workspace\.slug\s*=\s*"([^"]*)"\s*$/.exec(q);
-  if (equals) {
-    return new Set([equals[1]]);
-  }
-  const inList =
-    /^\s*workspace\.slug\s+IN\s*\(\s*("[^"]*"(?:\s*,\s*"[^"]*")*)\s*\)\s*$/i.exec(
-      q,
-    );
-  if (inList) {
-    return new Set(Array.from(inList[1].matchAll(/"([^"]*)"/g), m => m[1]));
-  }
-  return null;
-}
-
-function workspaceValues(
-  ctx: SimulatorContext,
-  user: SimulatorUser,
-  slugs: Set<string> | undefined,
-) {
-  const summary = userSummary(ctx, user);
-  return user.workspaces
-    .filter(w => !slugs || slugs.has(w.slug))
-    .map(w => ({
-      type: 'workspace_membership',
-      permission: w.permission,
-      user: summary,
-      workspace: workspaceSummary(ctx, w),
-    }));
-}
-
 const routes: Record<string, Route> = {
   '/2.0/user': {
     scope: 'account',
     respond: (ctx, res, user) => sendJson(res, 200, userBody(ctx, user)),
   },
+  '/2.0/user/workspaces': userWorkspaces,
   '/2.0/user/emails': {
     scope: 'email',
     respond: (_ctx, res, user, query, selfUrl) =>
       sendJson(res, 200, paginate(emailValues(user), query, selfUrl)),
   },
-  '/2.0/user/permissions/workspaces': {
-    scope: 'account',
-    respond: (ctx, res, user, query, selfUrl) => {
-      const slugs = parseWorkspaceQuery(query.get('q'));
-      if (slugs === null) {
-        sendJson(
-          res,
-          400,
-          apiErrorBody('Invalid query', {
-            q: query.get('q'),
-            supported: [
-              'workspace.slug="<slug>"',
-              'workspace.slug IN ("<a>","<b>")',
-            ],
-          }),
-        );
-        return;
-      }
-      sendJson(
-        res,
-        200,
-        paginate(workspaceValues(ctx, user, slugs), query, selfUrl),
-      );
-    },
-  },
 };
 
-const workspaceRoutes: Array<[RegExp, Route]> = [
+const parameterisedRoutes: Array<[RegExp, Route]> = [
+  [/^\/2\.0\/user\/workspaces\/([^/]+)\/permission$/, userWorkspacePermission],
   [/^\/2\.0\/workspaces\/([^/]+)\/members$/, workspaceList('members')],
   [/^\/2\.0\/workspaces\/([^/]+)\/permissions$/, workspaceList('permissions')],
 ];
@@ -107,7 +39,7 @@ function findRoute(
   if (routes[pathname]) {
     return { route: routes[pathname], params: [] };
   }
-  for (const [pattern, route] of workspaceRoutes) {
+  for (const [pattern, route] of parameterisedRoutes) {
     const match = pattern.exec(pathname);
     if (match) {
       return { route, params: match.slice(1) };
@@ -151,6 +83,10 @@ export function handleApi(
     pathname.length > 1 && pathname.endsWith('/')
       ? pathname.slice(0, -1)
       : pathname;
+  if (isRemovedEndpoint(normalized)) {
+    sendGone(res);
+    return;
+  }
   const found = findRoute(normalized);
   if (!found) {
     sendJson(res, 404, apiErrorBody('Resource not found'));

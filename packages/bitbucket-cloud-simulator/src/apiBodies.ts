@@ -68,3 +68,8 @@ export function workspaceSummary(ctx: SimulatorContext, w: UserWorkspace) {
     },
   };
 }
+
+/** A workspace as the workspace endpoints of the current user show it */
+export function workspaceBase(w: UserWorkspace) {
+  return { type: 'workspace_base', uuid: w.uuid, slug: w.slug, name: w.name };
+}
