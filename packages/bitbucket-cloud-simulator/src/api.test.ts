@@ -236,7 +236,7 @@ describe('REST API /2.0 with a consumer lacking scopes', () => {
       ...demoConsumer,
       scopes: ['account'],
     });
-    expect(tokens.scopes).toBe('account');
+    expect(tokens.scope).toBe('account');
     expect((await getApi(sim, '/2.0/user', tokens.access_token)).status).toBe(
       200,
     );

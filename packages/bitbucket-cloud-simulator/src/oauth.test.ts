@@ -247,7 +247,7 @@ describe('OAuth 2.0 endpoints', () => {
       const body = (await res.json()) as TokenBody;
       expect(Object.keys(body)).toEqual([
         'access_token',
-        'scopes',
+        'scope',
         'expires_in',
         'refresh_token',
         'token_type',
@@ -255,7 +255,7 @@ describe('OAuth 2.0 endpoints', () => {
       ]);
       expect(body).toEqual({
         access_token: expect.stringMatching(/^[\w-]{40,}$/),
-        scopes: 'account email team',
+        scope: 'account email team',
         expires_in: 7200,
         refresh_token: expect.stringMatching(/^[\w-]{40,}$/),
         token_type: 'bearer',
@@ -416,7 +416,7 @@ describe('OAuth 2.0 endpoints', () => {
       const body = (await res.json()) as TokenBody;
       expect(body).toEqual({
         access_token: expect.any(String),
-        scopes: 'account email team',
+        scope: 'account email team',
         expires_in: 7200,
         refresh_token: tokens.refresh_token,
         token_type: 'bearer',

@@ -231,7 +231,7 @@ function sendTokens(
     200,
     {
       access_token: accessToken,
-      scopes: grant.scopes.join(' '),
+      scope: grant.scopes.join(' '),
       expires_in: ctx.accessTokenTtlSeconds,
       ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
       token_type: 'bearer',

@@ -8,7 +8,8 @@ import { BitbucketSimulator, SimulatorConsumer } from './types';
 export interface TokenBody {
   access_token: string;
   refresh_token: string;
-  scopes: string;
+  /** Space-separated, e.g. `account email` */
+  scope: string;
   expires_in: number;
   token_type: string;
   state: string;

@@ -87,7 +87,7 @@ describe('client-credentials grant', () => {
     const body = await res.json();
     expect(body).toEqual({
       access_token: expect.any(String),
-      scopes: 'account email team',
+      scope: 'account email team',
       expires_in: 7200,
       token_type: 'bearer',
       state: 'client_credentials',
