@@ -1,0 +1,45 @@
+/**
+ * The Bitbucket Cloud client shared by the Bitbucket sign-in module and the
+ * workspace org provider.
+ *
+ * @packageDocumentation
+ */
+export * from './annotations';
+export {
+  bitbucketEmailSchema,
+  bitbucketUserSchema,
+  bitbucketWorkspaceMemberPermissionSchema,
+  bitbucketWorkspaceMemberSchema,
+  bitbucketWorkspacePermissionSchema,
+  bitbucketWorkspaceSchema,
+} from './answers';
+export type {
+  BitbucketEmail,
+  BitbucketUser,
+  BitbucketWorkspacePermission,
+} from './answers';
+export {
+  BitbucketCloudClient,
+  BitbucketLimitReachedError,
+} from './BitbucketCloudClient';
+export type {
+  BitbucketCloudClientOptions,
+  BitbucketGetOptions,
+  BitbucketPageLimits,
+  BitbucketRequestOutcome,
+} from './BitbucketCloudClient';
+export { BitbucketTokenEndpoint } from './BitbucketTokenEndpoint';
+export type {
+  BitbucketGrantType,
+  BitbucketTokenEndpointOptions,
+  BitbucketTokens,
+} from './BitbucketTokenEndpoint';
+export {
+  bitbucketAnsweredUnexpectedly,
+  bitbucketUnavailable,
+  defaultRefusalError,
+  describeRefusal,
+  describeScopes,
+} from './errors';
+export type { BitbucketRefusal, BitbucketRefusalWording } from './errors';
+export { BITBUCKET_CLOUD_URLS } from './urls';
