@@ -7,16 +7,28 @@ export interface Config {
       bitbucketCloudOrg?: {
         /** One provider per key; the key is the provider id */
         [id: string]: {
-          /** The workspace slug, as in https://bitbucket.org/<slug> */
-          workspace: string;
-          /** The Key of a private OAuth consumer with the "Account: Read" permission */
-          clientId: string;
+          /** One workspace slug, as in https://bitbucket.org/<slug>; or use workspaces */
+          workspace?: string;
+          /** Several workspace slugs: a person in more than one of them is one User in the Groups of each */
+          workspaces?: string[];
+          /** The Key of an OAuth consumer added in the workspace, private, with the "Account: Read" permission; or use apiToken */
+          clientId?: string;
           /**
            * The consumer's Secret
            * @visibility secret
            */
-          clientSecret: string;
-          /** When to read the workspace. Default: every 30 minutes, each run at most 3 minutes */
+          clientSecret?: string;
+          /** An Atlassian API token with scopes read:workspace:bitbucket and read:user:bitbucket, of an account in every workspace; or use clientId and clientSecret */
+          apiToken?: {
+            /** The Atlassian account's email address */
+            email: string;
+            /**
+             * The API token
+             * @visibility secret
+             */
+            token: string;
+          };
+          /** When to read the workspaces. Default: every 30 minutes, each run at most 3 minutes */
           schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
           /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/access_token */
           tokenUrl?: string;

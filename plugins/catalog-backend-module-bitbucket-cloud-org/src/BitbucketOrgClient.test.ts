@@ -32,8 +32,7 @@ function clientFor(
 ) {
   return new BitbucketOrgClient({
     providerId: 'test',
-    clientId: consumer.key,
-    clientSecret: SECRET,
+    credential: { clientId: consumer.key, clientSecret: SECRET },
     tokenUrl: sim.tokenUrl,
     apiBaseUrl: sim.apiBaseUrl,
     ...options,
@@ -149,7 +148,9 @@ describe('BitbucketOrgClient', () => {
 
     it('wrong credentials name the clientId and clientSecret keys', async () => {
       const error = await failureOf(
-        clientFor(sim, { clientSecret: 'wrong' }).listMembers('acme'),
+        clientFor(sim, {
+          credential: { clientId: consumer.key, clientSecret: 'wrong' },
+        }).listMembers('acme'),
       );
       expect(error.name).toBe('AuthenticationError');
       expect(error.message).toBe(
@@ -159,7 +160,9 @@ describe('BitbucketOrgClient', () => {
 
     it('a consumer that is not private says to tick "This is a private consumer"', async () => {
       const error = await failureOf(
-        clientFor(sim, { clientId: 'public' }).listMembers('acme'),
+        clientFor(sim, {
+          credential: { clientId: 'public', clientSecret: SECRET },
+        }).listMembers('acme'),
       );
       expect(error.name).toBe('NotAllowedError');
       expect(error.message).toContain(
@@ -168,17 +171,19 @@ describe('BitbucketOrgClient', () => {
       expect(error.message).toContain('tick "This is a private consumer"');
     });
 
-    it('an unknown workspace names the workspace key', async () => {
+    it('a workspace the consumer cannot reach says where to add the consumer, or to use an API token', async () => {
       const error = await failureOf(clientFor(sim).listMembers('acme-typo'));
       expect(error.name).toBe('NotFoundError');
-      expect(error.message).toContain(
-        'Bitbucket Cloud refused GET /2.0/workspaces/acme-typo/members?pagelen=100 (HTTP 404: Workspace acme-typo not found). There is no workspace "acme-typo" that the consumer\'s owner can see: check catalog.providers.bitbucketCloudOrg.test.workspace',
+      expect(error.message).toBe(
+        'Bitbucket Cloud refused GET /2.0/workspaces/acme-typo/members?pagelen=100 (HTTP 404: Workspace acme-typo not found). The OAuth consumer of catalog.providers.bitbucketCloudOrg.test.clientId cannot reach workspace "acme-typo", or there is none: check the workspace slug under catalog.providers.bitbucketCloudOrg.test. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in acme-typo\'s Workspace settings > OAuth consumers, or use an Atlassian API token (catalog.providers.bitbucketCloudOrg.test.apiToken)',
       );
     });
 
     it('a missing consumer permission is named the way Bitbucket shows it', async () => {
       const error = await failureOf(
-        clientFor(sim, { clientId: 'email-only' }).listPermissions('acme'),
+        clientFor(sim, {
+          credential: { clientId: 'email-only', clientSecret: SECRET },
+        }).listPermissions('acme'),
       );
       expect(error.name).toBe('NotAllowedError');
       expect(error.message).toContain(
@@ -334,12 +339,12 @@ describe('BitbucketOrgClient against answers the simulator never gives', () => {
     );
   });
 
-  it('explains a 403 without a scope list as the consumer owner lacking access', async () => {
+  it('explains a 403 without a scope list as the app user lacking access', async () => {
     page = res =>
       json(res, { type: 'error', error: { message: 'Forbidden' } }, 403);
     const error = await failureOf(client().listPermissions('acme'));
     expect(error.message).toContain(
-      'The account owning the OAuth consumer of catalog.providers.bitbucketCloudOrg.test.clientId may not read this list of the workspace',
+      'The app user of the OAuth consumer of catalog.providers.bitbucketCloudOrg.test.clientId may not read this list of the workspace',
     );
   });
 });

@@ -4,7 +4,11 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import { CONFIG_ROOT } from './config';
+import {
+  ApiTokenCredential,
+  CONFIG_ROOT,
+  OAuthConsumerCredential,
+} from './config';
 
 /** A workspace member as `GET /2.0/workspaces/{workspace}/members` lists it */
 export interface WorkspaceMember {
@@ -25,8 +29,7 @@ export interface WorkspaceMemberPermission {
 export interface BitbucketOrgClientOptions {
   /** The provider id, to name config keys in messages */
   providerId: string;
-  clientId: string;
-  clientSecret: string;
+  credential: OAuthConsumerCredential | ApiTokenCredential;
   tokenUrl: string;
   apiBaseUrl: string;
   /** Deadline for each request, body included. Default 10 s */
@@ -50,6 +53,9 @@ const PERMISSION_OF_SCOPE: Record<string, string> = {
   team: '"Workspace membership: Read"',
   email: '"Account: Email"',
 };
+
+const API_TOKEN_STEPS =
+  'create an API token with scopes (Atlassian account settings > Security > API tokens > Create API token with scopes, app Bitbucket) with read:workspace:bitbucket and read:user:bitbucket, as an account that is a member of the workspace';
 
 const EDIT_CONSUMER =
   'in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit';
@@ -178,12 +184,9 @@ export class BitbucketOrgClient {
   ): Promise<unknown> {
     const request = `GET ${url.pathname}${url.search}`;
     for (let attempt = 1; ; attempt++) {
-      const { token, reused } = await this.#accessToken(signal);
+      const { authorization, reused } = await this.#authorization(signal);
       const answer = await this.#fetch(request, url, MAX_PAGE_BYTES, signal, {
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-        },
+        headers: { authorization, accept: 'application/json' },
       });
       if (answer.status === 401 && reused && attempt === 1) {
         // revoked or expired early: one fresh token, then give up
@@ -200,19 +203,31 @@ export class BitbucketOrgClient {
     }
   }
 
-  /** Requested when needed and reused until it expires; a provider's runs never overlap */
-  async #accessToken(
+  /**
+   * An API token goes as HTTP Basic on every request. A consumer's access
+   * token is requested when needed and reused until it expires; a provider's
+   * runs never overlap.
+   */
+  async #authorization(
     signal: AbortSignal | undefined,
-  ): Promise<{ token: string; reused: boolean }> {
-    if (this.#token && this.#token.expiresAt > Date.now()) {
-      return { token: this.#token.value, reused: true };
+  ): Promise<{ authorization: string; reused: boolean }> {
+    const { credential } = this.#options;
+    if ('token' in credential) {
+      const basic = Buffer.from(`${credential.email}:${credential.token}`);
+      return { authorization: `Basic ${basic.toString('base64')}`, reused: false };
     }
-    this.#token = await this.#requestToken(signal);
-    return { token: this.#token.value, reused: false };
+    const reused = Boolean(this.#token && this.#token.expiresAt > Date.now());
+    if (!reused) {
+      this.#token = await this.#requestToken(credential, signal);
+    }
+    return { authorization: `Bearer ${this.#token!.value}`, reused };
   }
 
-  async #requestToken(signal: AbortSignal | undefined): Promise<CachedToken> {
-    const { tokenUrl, clientId, clientSecret } = this.#options;
+  async #requestToken(
+    { clientId, clientSecret }: OAuthConsumerCredential,
+    signal: AbortSignal | undefined,
+  ): Promise<CachedToken> {
+    const { tokenUrl } = this.#options;
     const url = new URL(tokenUrl);
     const request = `POST ${url.pathname} (client_credentials)`;
     const answer = await this.#fetch(request, url, MAX_TOKEN_BYTES, signal, {
@@ -332,36 +347,55 @@ export class BitbucketOrgClient {
   }
 
   #apiRefused(request: string, workspace: string, answer: Answer): Error {
-    const id = this.#options.providerId;
+    const key = `${CONFIG_ROOT}.${this.#options.providerId}`;
     const error = field(answer.body, 'error');
     const what = `Bitbucket Cloud refused ${request} (HTTP ${
       answer.status
     }${describe(field(error, 'message'))})`;
-    if (answer.status === 404) {
-      return new NotFoundError(
-        `${what}. There is no workspace "${workspace}" that the consumer's owner can see: check ${CONFIG_ROOT}.${id}.workspace, and that the account owning the OAuth consumer (a client-credentials token acts as it) is a member of the workspace`,
-      );
-    }
-    if (answer.status === 401) {
-      return new AuthenticationError(
-        `${what}. Bitbucket did not accept a fresh access token of the consumer of ${CONFIG_ROOT}.${id}.clientId`,
-      );
-    }
     const required = field(field(error, 'detail'), 'required');
-    const permissions = Array.isArray(required)
-      ? required.map(scope => PERMISSION_OF_SCOPE[scope] ?? `scope "${scope}"`)
-      : [];
-    if (answer.status === 403 && permissions.length > 0) {
-      return new NotAllowedError(
-        `${what}. The OAuth consumer of ${CONFIG_ROOT}.${id}.clientId needs the ${permissions.join(
-          ' and ',
-        )} permission: ${EDIT_CONSUMER}, tick it and save`,
-      );
-    }
-    if (answer.status === 403) {
-      return new NotAllowedError(
-        `${what}. The account owning the OAuth consumer of ${CONFIG_ROOT}.${id}.clientId may not read this list of the workspace; a client-credentials token acts as that account`,
-      );
+    const scopes = Array.isArray(required) ? required.map(String) : [];
+    if ('token' in this.#options.credential) {
+      switch (answer.status) {
+        case 401:
+          return new AuthenticationError(
+            `${what}. Bitbucket did not accept the Atlassian API token: check ${key}.apiToken.email (the Atlassian account's email) and ${key}.apiToken.token, which may have expired or been revoked`,
+          );
+        case 403:
+          return new NotAllowedError(
+            `${what}. ${
+              scopes.length > 0
+                ? `The API token of ${key}.apiToken lacks the scope ${scopes.join(
+                    ' and ',
+                  )}`
+                : `The account of ${key}.apiToken.email may not read this list of the workspace`
+            }: ${API_TOKEN_STEPS}`,
+          );
+        case 404:
+          return new NotFoundError(
+            `${what}. There is no workspace "${workspace}" that the account of ${key}.apiToken.email is a member of: check the workspace slug under ${key}, and that the account is a member of the workspace`,
+          );
+      }
+    } else {
+      switch (answer.status) {
+        case 401:
+          return new AuthenticationError(
+            `${what}. Bitbucket did not accept a fresh access token of the consumer of ${key}.clientId`,
+          );
+        case 403:
+          return new NotAllowedError(
+            `${what}. ${
+              scopes.length > 0
+                ? `The OAuth consumer of ${key}.clientId needs the ${scopes
+                    .map(s => PERMISSION_OF_SCOPE[s] ?? `scope "${s}"`)
+                    .join(' and ')} permission: ${EDIT_CONSUMER}, tick it and save`
+                : `The app user of the OAuth consumer of ${key}.clientId may not read this list of the workspace`
+            }`,
+          );
+        case 404:
+          return new NotFoundError(
+            `${what}. The OAuth consumer of ${key}.clientId cannot reach workspace "${workspace}", or there is none: check the workspace slug under ${key}. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in ${workspace}'s Workspace settings > OAuth consumers, or use an Atlassian API token (${key}.apiToken)`,
+          );
+      }
     }
     return unavailable(request, `answered HTTP ${answer.status}`);
   }

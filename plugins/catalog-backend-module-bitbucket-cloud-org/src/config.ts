@@ -3,6 +3,7 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { ownersGroupName, workspaceGroupName } from './entities';
 
 /** Where Bitbucket Cloud lives; overridable so tests and the local simulator never need the internet. */
 export const BITBUCKET_TOKEN_URL =
@@ -19,39 +20,47 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 /** Bitbucket's workspace slugs: lowercase letters, digits, `-`, `_` and `.` */
 const WORKSPACE_SLUG = /^[a-z0-9][a-z0-9_.-]*$/;
 
+/** A private OAuth consumer: the client-credentials grant */
+export interface OAuthConsumerCredential {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** An Atlassian API token, sent as HTTP Basic `email:token` */
+export interface ApiTokenCredential {
+  email: string;
+  token: string;
+}
+
 export interface OrgProviderConfig {
   /** The key under catalog.providers.bitbucketCloudOrg */
   id: string;
-  workspace: string;
-  clientId: string;
-  clientSecret: string;
+  workspaces: string[];
+  credential: OAuthConsumerCredential | ApiTokenCredential;
   tokenUrl: string;
   apiBaseUrl: string;
   schedule: SchedulerServiceTaskScheduleDefinition;
 }
 
-/** Every provider under `catalog.providers.bitbucketCloudOrg`; none when the key is absent */
+/**
+ * Every provider under `catalog.providers.bitbucketCloudOrg`; none when the
+ * key is absent. Refuses, naming the keys, a config whose workspaces would
+ * make the same Group twice.
+ */
 export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
   const providers = config.getOptionalConfig(CONFIG_ROOT);
   if (!providers) {
     return [];
   }
-  return providers.keys().map(id => {
+  const configured: ConfiguredWorkspace[] = [];
+  const configs = providers.keys().map(id => {
     const c = providers.getConfig(id);
-    // getString names the full config path when the value is missing
-    const workspace = c.getString('workspace');
-    if (!WORKSPACE_SLUG.test(workspace)) {
-      throw new Error(
-        `${CONFIG_ROOT}.${id}.workspace must be a workspace slug as in https://bitbucket.org/<slug> (lowercase letters, digits, '-', '_', '.'), got ${JSON.stringify(
-          workspace,
-        )}`,
-      );
-    }
+    const workspaces = readWorkspaces(c, id);
+    configured.push(...workspaces);
     return {
       id,
-      workspace,
-      clientId: c.getString('clientId'),
-      clientSecret: c.getString('clientSecret'),
+      workspaces: workspaces.map(w => w.slug),
+      credential: readCredential(c, id),
       tokenUrl: readUrl(c, id, 'tokenUrl', BITBUCKET_TOKEN_URL),
       apiBaseUrl: readUrl(c, id, 'apiBaseUrl', BITBUCKET_API_BASE_URL).replace(
         /\/+$/,
@@ -64,6 +73,80 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
         : DEFAULT_SCHEDULE,
     };
   });
+  refuseSharedGroupNames(configured);
+  return configs;
+}
+
+/** A slug and the config key it came from */
+interface ConfiguredWorkspace {
+  slug: string;
+  key: string;
+}
+
+function readWorkspaces(c: Config, id: string): ConfiguredWorkspace[] {
+  const one = c.getOptionalString('workspace');
+  const list = c.getOptionalStringArray('workspaces');
+  if ((one === undefined) === (list === undefined) || list?.length === 0) {
+    throw new Error(
+      `${CONFIG_ROOT}.${id} needs exactly one of workspace (a slug) and workspaces (a list of slugs)`,
+    );
+  }
+  const workspaces = list
+    ? list.map((slug, i) => ({ slug, key: `${CONFIG_ROOT}.${id}.workspaces[${i}]` }))
+    : [{ slug: one!, key: `${CONFIG_ROOT}.${id}.workspace` }];
+  for (const { slug, key } of workspaces) {
+    if (!WORKSPACE_SLUG.test(slug)) {
+      throw new Error(
+        `${key} must be a workspace slug as in https://bitbucket.org/<slug> (lowercase letters, digits, '-', '_', '.'), got ${JSON.stringify(
+          slug,
+        )}`,
+      );
+    }
+  }
+  return workspaces;
+}
+
+function readCredential(
+  c: Config,
+  id: string,
+): OAuthConsumerCredential | ApiTokenCredential {
+  const hasConsumer = c.has('clientId') || c.has('clientSecret');
+  if (hasConsumer === c.has('apiToken')) {
+    throw new Error(
+      `${CONFIG_ROOT}.${id} needs exactly one credential: clientId and clientSecret (an OAuth consumer of the workspace), or apiToken.email and apiToken.token (an Atlassian API token)`,
+    );
+  }
+  // getString names the full config path when the value is missing
+  return hasConsumer
+    ? {
+        clientId: c.getString('clientId'),
+        clientSecret: c.getString('clientSecret'),
+      }
+    : {
+        email: c.getString('apiToken.email'),
+        token: c.getString('apiToken.token'),
+      };
+}
+
+/**
+ * Group names come from slugs, and `<slug>-owners` is one too: a workspace
+ * slug `acme-owners` next to `acme` would make the same Group twice, and a
+ * workspace in two providers would give each member two Users.
+ */
+function refuseSharedGroupNames(workspaces: ConfiguredWorkspace[]) {
+  const makers = new Map<string, string>();
+  for (const { slug, key } of workspaces) {
+    const maker = `${key} (${slug})`;
+    for (const group of [workspaceGroupName(slug), ownersGroupName(slug)]) {
+      const other = makers.get(group);
+      if (other) {
+        throw new Error(
+          `${maker} and ${other} would both make Group ${group}; a workspace group and an owners group must not share a name, and each workspace belongs in one provider`,
+        );
+      }
+      makers.set(group, maker);
+    }
+  }
 }
 
 function readUrl(c: Config, id: string, key: string, fallback: string) {

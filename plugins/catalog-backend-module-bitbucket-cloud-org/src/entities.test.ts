@@ -1,114 +1,111 @@
 import { KubernetesValidatorFunctions } from '@backstage/catalog-model';
 import {
+  orgEntities,
   ownersGroupName,
-  userEntityNames,
-  workspaceEntities,
+  userEntityName,
+  WorkspaceRead,
   workspaceGroupName,
 } from './entities';
 
 const ALICE = '{4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e}';
 const BOB = '{6d69852f-142d-4335-bd37-6eadb0e56440}';
 const CAROL = '{5f9f5a48-afc4-4680-8b97-8388a4da3b80}';
+const MALLORY = '{06eaa404-828a-4eab-af9d-e8e948a8f0cf}';
 
-function namesOf(members: Array<{ uuid: string; nickname?: string }>) {
-  return Object.fromEntries(userEntityNames(members));
+const location = (slug: string) => `url:https://bitbucket.org/${slug}`;
+
+function workspace(
+  slug: string,
+  members: WorkspaceRead['members'],
+  permissions: WorkspaceRead['permissions'] = [],
+): WorkspaceRead {
+  return { slug, members, permissions, location: location(slug) };
 }
 
-describe('userEntityNames', () => {
-  it('uses the nickname, lowercased, as the entity name', () => {
-    expect(
-      namesOf([
-        { uuid: ALICE, nickname: 'alice' },
-        { uuid: BOB, nickname: 'Bob.Brown' },
+/** uuid → entity name of every User made */
+function userNames(...workspaces: WorkspaceRead[]) {
+  return Object.fromEntries(
+    orgEntities(workspaces)
+      .filter(e => e.kind === 'User')
+      .map(e => [
+        e.metadata.annotations!['bitbucket.org/user-id'],
+        e.metadata.name,
       ]),
-    ).toEqual({ [ALICE]: 'alice', [BOB]: 'bob.brown' });
-  });
+  );
+}
 
-  it('makes a valid entity name of any nickname', () => {
-    const names = namesOf([
-      { uuid: ALICE, nickname: 'José Ñandú' },
-      { uuid: BOB, nickname: '--dev ops!!' },
-      { uuid: CAROL, nickname: 'x'.repeat(100) },
-    ]);
-    expect(names).toEqual({
-      [ALICE]: 'jose-nandu',
-      [BOB]: 'dev-ops',
-      [CAROL]: 'x'.repeat(63),
-    });
-  });
-
-  it('names a member whose nickname has nothing usable after their uuid', () => {
+describe('User entity names', () => {
+  it('come from the Bitbucket uuid, which no member chooses: bitbucket- and its 32 hex digits with dashes', () => {
+    expect(userEntityName(ALICE)).toBe(
+      'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e',
+    );
+    // uuids are hex: the same uuid in capitals is the same person
+    expect(userEntityName(ALICE.toUpperCase())).toBe(userEntityName(ALICE));
     expect(
-      namesOf([
-        { uuid: ALICE, nickname: '李雷' },
-        { uuid: BOB, nickname: undefined },
-      ]),
-    ).toEqual({ [ALICE]: 'user-4b3fc47c', [BOB]: 'user-6d69852f' });
+      KubernetesValidatorFunctions.isValidObjectName(userEntityName(ALICE)!),
+    ).toBe(true);
   });
 
-  it('gives every member who shares a nickname a suffix from their own uuid, so nobody takes the plain name', () => {
-    expect(
-      namesOf([
-        { uuid: ALICE, nickname: 'sam' },
-        { uuid: BOB, nickname: 'Sam' },
-        { uuid: CAROL, nickname: 'carol' },
-      ]),
-    ).toEqual({
-      [ALICE]: 'sam-4b3fc47c',
-      [BOB]: 'sam-6d69852f',
-      [CAROL]: 'carol',
-    });
-  });
-
-  it('gives the same names whatever order Bitbucket lists the members in', () => {
-    const members = [
-      { uuid: ALICE, nickname: 'sam' },
-      { uuid: BOB, nickname: 'sam' },
-      { uuid: CAROL, nickname: 'sam' },
-    ];
-    const forward = namesOf(members);
-    expect(namesOf([...members].reverse())).toEqual(forward);
-    expect(namesOf([members[1], members[2], members[0]])).toEqual(forward);
-    expect(new Set(Object.values(forward)).size).toBe(3);
-  });
-
-  it("keeps names unique when a suffixed name is also someone's nickname, or two uuids share 8 digits", () => {
-    const twinA = '{abcdef01-0000-4000-a000-000000000001}';
-    const twinB = '{abcdef01-0000-4000-a000-000000000002}';
-    const names = namesOf([
-      { uuid: ALICE, nickname: 'sam' },
-      { uuid: BOB, nickname: 'sam' },
-      { uuid: CAROL, nickname: 'sam-4b3fc47c' },
-      { uuid: twinA, nickname: 'kim' },
-      { uuid: twinB, nickname: 'kim' },
-    ]);
-    expect(names).toEqual({
-      [ALICE]: 'sam-4b3fc47cf21d4942bc5c5ad7ca0f1a3e',
-      [BOB]: 'sam-6d69852f',
-      [CAROL]: 'sam-4b3fc47c-5f9f5a48',
-      [twinA]: 'kim-abcdef0100004000a000000000000001',
-      [twinB]: 'kim-abcdef0100004000a000000000000002',
-    });
-    for (const name of Object.values(names)) {
-      expect(KubernetesValidatorFunctions.isValidObjectName(name)).toBe(true);
+  it('are not made from anything but a uuid as Bitbucket writes it', () => {
+    for (const notAUuid of [
+      '',
+      'alice',
+      '{a}',
+      '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e',
+      '{4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e}x',
+      '{4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3g}',
+    ]) {
+      expect(userEntityName(notAUuid)).toBeUndefined();
     }
   });
 
-  it('keeps suffixed names within 63 characters', () => {
-    const long = 'n'.repeat(80);
-    const names = Object.values(
-      namesOf([
-        { uuid: ALICE, nickname: long },
-        { uuid: BOB, nickname: long },
+  it('a nickname equal to a hand-written User name gets its member no such name', () => {
+    // a hand-written user:default/alice exists; mallory renames herself "alice", then "Alice"
+    for (const nickname of ['alice', 'Alice', 'mallory']) {
+      expect(
+        userNames(
+          workspace('acme', [
+            { uuid: MALLORY, nickname, displayName: 'Alice Anderson' },
+          ]),
+        ),
+      ).toEqual({ [MALLORY]: 'bitbucket-06eaa404-828a-4eab-af9d-e8e948a8f0cf' });
+    }
+  });
+
+  it('a full-width lookalike nickname moves nobody off their name', () => {
+    const alone = userNames(workspace('acme', [{ uuid: ALICE, nickname: 'alice' }]));
+    const withLookalike = userNames(
+      workspace('acme', [
+        { uuid: MALLORY, nickname: 'Ａｌｉｃｅ' },
+        { uuid: ALICE, nickname: 'alice' },
       ]),
     );
-    expect(names).toEqual([
-      `${'n'.repeat(54)}-4b3fc47c`,
-      `${'n'.repeat(54)}-6d69852f`,
-    ]);
-    for (const name of names) {
-      expect(KubernetesValidatorFunctions.isValidObjectName(name)).toBe(true);
-    }
+    expect(withLookalike[ALICE]).toBe(alone[ALICE]);
+    expect(withLookalike[MALLORY]).not.toBe(alone[ALICE]);
+  });
+
+  it("a nickname that spells another member's entity name takes nothing from them", () => {
+    const names = userNames(
+      workspace('acme', [
+        { uuid: MALLORY, nickname: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440' },
+        { uuid: BOB, nickname: 'bob' },
+      ]),
+    );
+    expect(names).toEqual({
+      [MALLORY]: 'bitbucket-06eaa404-828a-4eab-af9d-e8e948a8f0cf',
+      [BOB]: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440',
+    });
+  });
+
+  it('skips a listed member without a uuid as Bitbucket writes it: nothing identifies them', () => {
+    expect(
+      userNames(
+        workspace('acme', [
+          { uuid: 'alice', nickname: 'alice' },
+          { uuid: BOB, nickname: 'bob' },
+        ]),
+      ),
+    ).toEqual({ [BOB]: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440' });
   });
 });
 
@@ -122,8 +119,7 @@ describe('workspace group names', () => {
   });
 });
 
-describe('workspaceEntities', () => {
-  const location = 'url:https://bitbucket.org/acme';
+describe('orgEntities', () => {
   const members = [
     {
       uuid: ALICE,
@@ -134,28 +130,26 @@ describe('workspaceEntities', () => {
     { uuid: BOB, nickname: 'bob', displayName: 'Bob Brown' },
     { uuid: CAROL, nickname: 'carol' },
   ];
+  const aliceName = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
 
-  it('makes a User per member with the uuid annotation, profile and memberships, and nothing Bitbucket does not say', () => {
-    const entities = workspaceEntities({
-      workspace: 'acme',
-      members,
-      permissions: [
+  it('makes a User per member with the uuid annotation, title, profile and memberships, and nothing Bitbucket does not say', () => {
+    const entities = orgEntities([
+      workspace('acme', members, [
         { uuid: ALICE, permission: 'owner' },
         { uuid: BOB, permission: 'member' },
-        { uuid: CAROL, permission: 'collaborator' },
-      ],
-      location,
-    });
-    const alice = entities.find(e => e.metadata.name === 'alice');
+      ]),
+    ]);
+    const alice = entities.find(e => e.metadata.name === aliceName);
     expect(alice).toEqual({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'User',
       metadata: {
-        name: 'alice',
+        name: aliceName,
+        title: 'Alice Anderson',
         annotations: {
           'bitbucket.org/user-id': ALICE,
-          'backstage.io/managed-by-location': location,
-          'backstage.io/managed-by-origin-location': location,
+          'backstage.io/managed-by-location': location('acme'),
+          'backstage.io/managed-by-origin-location': location('acme'),
         },
       },
       spec: {
@@ -166,7 +160,10 @@ describe('workspaceEntities', () => {
         memberOf: ['acme', 'acme-owners'],
       },
     });
-    const carol = entities.find(e => e.metadata.name === 'carol')!;
+    const carol = entities.find(
+      e => e.metadata.annotations?.['bitbucket.org/user-id'] === CAROL,
+    )!;
+    expect(carol.metadata.title).toBe('carol');
     expect(carol.spec).toEqual({
       profile: { displayName: 'carol' },
       memberOf: ['acme'],
@@ -177,16 +174,13 @@ describe('workspaceEntities', () => {
   });
 
   it('makes the workspace Group and, from the permissions, one of its owners', () => {
-    const entities = workspaceEntities({
-      workspace: 'acme',
-      members,
-      permissions: [
+    const entities = orgEntities([
+      workspace('acme', members, [
         { uuid: ALICE, permission: 'owner' },
         // an owner missing from the members list gets no User to refer to
         { uuid: '{00000000-0000-4000-a000-000000000000}', permission: 'owner' },
-      ],
-      location,
-    });
+      ]),
+    ]);
     const groups = entities.filter(e => e.kind === 'Group');
     expect(groups).toEqual([
       {
@@ -196,7 +190,7 @@ describe('workspaceEntities', () => {
           name: 'acme',
           description: 'Members of the Bitbucket Cloud workspace acme',
           annotations: expect.objectContaining({
-            'backstage.io/managed-by-location': location,
+            'backstage.io/managed-by-location': location('acme'),
           }),
         },
         spec: {
@@ -212,7 +206,7 @@ describe('workspaceEntities', () => {
           name: 'acme-owners',
           description: 'Owners of the Bitbucket Cloud workspace acme',
           annotations: expect.objectContaining({
-            'backstage.io/managed-by-origin-location': location,
+            'backstage.io/managed-by-origin-location': location('acme'),
           }),
         },
         spec: {
@@ -228,16 +222,13 @@ describe('workspaceEntities', () => {
         .filter(e => e.kind === 'User')
         .filter(e => (e.spec.memberOf as string[]).includes('acme-owners'))
         .map(e => e.metadata.name),
-    ).toEqual(['alice']);
+    ).toEqual([aliceName]);
   });
 
   it('makes no owners group when no member is an owner', () => {
-    const entities = workspaceEntities({
-      workspace: 'acme',
-      members,
-      permissions: [{ uuid: BOB, permission: 'member' }],
-      location,
-    });
+    const entities = orgEntities([
+      workspace('acme', members, [{ uuid: BOB, permission: 'member' }]),
+    ]);
     expect(entities.filter(e => e.kind === 'Group')).toEqual([
       expect.objectContaining({
         metadata: expect.objectContaining({ name: 'acme' }),
@@ -247,12 +238,53 @@ describe('workspaceEntities', () => {
   });
 
   it('counts a member listed twice (the list changed while it was read) once', () => {
-    const entities = workspaceEntities({
-      workspace: 'acme',
-      members: [...members, members[0]],
-      permissions: [],
-      location,
-    });
+    const entities = orgEntities([
+      workspace('acme', [...members, members[0]]),
+    ]);
     expect(entities.filter(e => e.kind === 'User')).toHaveLength(3);
+  });
+
+  it('makes a person in two workspaces one User, in the groups of both', () => {
+    const entities = orgEntities([
+      workspace('acme', members, [{ uuid: ALICE, permission: 'owner' }]),
+      workspace(
+        'beta',
+        [{ uuid: ALICE, nickname: 'alice', displayName: 'Alice Anderson' }],
+        [{ uuid: ALICE, permission: 'member' }],
+      ),
+    ]);
+    const users = entities.filter(e => e.kind === 'User');
+    expect(users).toHaveLength(3);
+    const alice = users.find(e => e.metadata.name === aliceName)!;
+    expect(alice.spec.memberOf).toEqual(['acme', 'acme-owners', 'beta']);
+    // the first configured workspace that lists her manages her User
+    expect(alice.metadata.annotations).toMatchObject({
+      'backstage.io/managed-by-location': location('acme'),
+    });
+    expect(
+      entities.filter(e => e.kind === 'Group').map(e => e.metadata.name),
+    ).toEqual(['acme', 'acme-owners', 'beta']);
+    const beta = entities.find(e => e.metadata.name === 'beta')!;
+    expect(beta.metadata.annotations).toMatchObject({
+      'backstage.io/managed-by-location': location('beta'),
+    });
+  });
+
+  it('names every entity validly and uniquely, whatever the nicknames', () => {
+    const entities = orgEntities([
+      workspace('acme', [
+        { uuid: ALICE, nickname: 'alice' },
+        { uuid: MALLORY, nickname: 'Ａｌｉｃｅ' },
+        { uuid: BOB, nickname: 'acme' },
+        { uuid: CAROL, nickname: 'x'.repeat(100) },
+      ]),
+    ]);
+    const refs = entities.map(e => `${e.kind}:${e.metadata.name}`);
+    expect(new Set(refs).size).toBe(refs.length);
+    for (const entity of entities) {
+      expect(
+        KubernetesValidatorFunctions.isValidObjectName(entity.metadata.name),
+      ).toBe(true);
+    }
   });
 });

@@ -19,6 +19,22 @@ export const BITBUCKET_USER_ID_ANNOTATION = 'bitbucket.org/user-id';
 
 const MAX_NAME_LENGTH = 63;
 
+/** How Bitbucket writes a uuid: hex digits 8-4-4-4-12 in curly braces */
+const BITBUCKET_UUID =
+  /^\{([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}$/i;
+
+/**
+ * `bitbucket-<uuid without braces>`, lowercased; undefined for anything that
+ * is not a Bitbucket uuid. Members choose their nicknames and display names,
+ * never their uuid, so no member can pick another's name, a hand-written
+ * User's name, or a name another provider makes from a login (GitHub logins
+ * are at most 39 characters; this is 46).
+ */
+export function userEntityName(uuid: string): string | undefined {
+  const bare = BITBUCKET_UUID.exec(uuid)?.[1];
+  return bare && `bitbucket-${bare.toLowerCase()}`;
+}
+
 /**
  * Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at
  * both ends. The same rule as the auth module's, so the workspace group is
@@ -31,93 +47,22 @@ function toEntityName(value: string): string {
     .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
 }
 
-/** `base-suffix` within the length limit; the suffix is kept whole */
-function withSuffix(base: string, suffix: string): string {
-  const head = toEntityName(base.slice(0, MAX_NAME_LENGTH - suffix.length - 1));
-  return head ? `${head}-${suffix}` : suffix;
-}
-
 /** `group:default/<name>` is what the auth module's `workspaceOwnership` adds to ownership refs */
 export function workspaceGroupName(workspace: string): string {
   return toEntityName(workspace.toLowerCase());
 }
 
+/** `<workspace group>-owners`, within the length limit with the suffix kept whole */
 export function ownersGroupName(workspace: string): string {
-  return withSuffix(workspaceGroupName(workspace), 'owners');
+  const suffix = '-owners';
+  return `${toEntityName(
+    workspaceGroupName(workspace).slice(0, MAX_NAME_LENGTH - suffix.length),
+  )}${suffix}`;
 }
 
-/** `José.Ñandú` → `jose.nandu`: entity refs are compared case-insensitively */
-function nicknameBase(nickname: string | undefined): string {
-  return toEntityName(
-    (nickname ?? '')
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase(),
-  );
-}
-
-/** Suffix lengths tried in turn: none, 8 hex digits of the uuid, all 32 */
-const SUFFIX_LENGTHS = [0, 8, 32];
-
-/**
- * A unique entity name per member, from the nickname. Every member whose
- * name would be shared with another gets a suffix from their own uuid, so
- * the result depends only on the set of members: never on the order
- * Bitbucket lists them in, and no member can take over another's name by
- * choosing the same nickname. A nickname with nothing usable in it gives
- * `user-<uuid>`.
- */
-export function userEntityNames(
-  members: Array<Pick<WorkspaceMember, 'uuid' | 'nickname'>>,
-): Map<string, string> {
-  const people = members.map(member => {
-    const base = nicknameBase(member.nickname);
-    return {
-      uuid: member.uuid,
-      hex: member.uuid.replace(/[^0-9a-fA-F]/g, '').toLowerCase(),
-      base: base || 'user',
-      level: base ? 0 : 1,
-    };
-  });
-  const nameOf = (p: (typeof people)[number]) =>
-    p.level === 0
-      ? p.base
-      : withSuffix(p.base, p.hex.slice(0, SUFFIX_LENGTHS[p.level]));
-
-  for (;;) {
-    const byName = new Map<string, typeof people>();
-    for (const person of people) {
-      const name = nameOf(person);
-      const holders = byName.get(name);
-      if (holders) {
-        holders.push(person);
-      } else {
-        byName.set(name, [person]);
-      }
-    }
-    const clashes = [...byName.values()].filter(group => group.length > 1);
-    const bumpable = clashes
-      .flat()
-      .filter(p => p.level < SUFFIX_LENGTHS.length - 1);
-    if (bumpable.length === 0) {
-      if (clashes.length > 0) {
-        // with whole uuids as suffixes, only equal uuids can clash
-        throw new Error(
-          `Bitbucket members ${clashes[0]
-            .map(p => p.uuid)
-            .join(' and ')} have the same uuid digits`,
-        );
-      }
-      return new Map(people.map(p => [p.uuid, nameOf(p)]));
-    }
-    for (const person of bumpable) {
-      person.level += 1;
-    }
-  }
-}
-
-export interface WorkspaceEntitiesInput {
-  workspace: string;
+/** What one run read of one workspace */
+export interface WorkspaceRead {
+  slug: string;
   members: WorkspaceMember[];
   permissions: WorkspaceMemberPermission[];
   /** For the managed-by-location annotations, e.g. `url:https://bitbucket.org/acme` */
@@ -125,90 +70,96 @@ export interface WorkspaceEntitiesInput {
 }
 
 /**
- * A User per member, the workspace Group, and a Group of its owners when it
- * has any. Bitbucket's 2.0 API lists neither emails nor user groups, so
- * there are none; the nickname is not the username and is used only for the
- * entity name.
+ * For each workspace its Group and, when it has owners, a Group of them; one
+ * User per person, in the Groups of every workspace that lists them.
+ * Bitbucket's 2.0 API lists neither emails nor user groups, so there are
+ * none; nickname and display name are for humans only (title and profile).
  */
-export function workspaceEntities(
-  input: WorkspaceEntitiesInput,
+export function orgEntities(
+  workspaces: WorkspaceRead[],
 ): Array<UserEntity | GroupEntity> {
-  const { workspace, location } = input;
-  const members = uniqueByUuid(input.members);
-  const annotations = {
-    [ANNOTATION_LOCATION]: location,
-    [ANNOTATION_ORIGIN_LOCATION]: location,
-  };
-  const workspaceGroup = workspaceGroupName(workspace);
-  const ownersGroup = ownersGroupName(workspace);
-  const memberUuids = new Set(members.map(m => m.uuid));
-  const owners = new Set(
-    input.permissions
-      .filter(p => p.permission === 'owner' && memberUuids.has(p.uuid))
-      .map(p => p.uuid),
-  );
-  const names = userEntityNames(members);
+  const groups: GroupEntity[] = [];
+  const users = new Map<string, UserEntity>();
+  for (const workspace of workspaces) {
+    const { slug, location } = workspace;
+    const annotations = {
+      [ANNOTATION_LOCATION]: location,
+      [ANNOTATION_ORIGIN_LOCATION]: location,
+    };
+    const workspaceGroup = workspaceGroupName(slug);
+    const ownersGroup = ownersGroupName(slug);
+    const owners = new Set(
+      workspace.permissions
+        .filter(p => p.permission === 'owner')
+        .map(p => userEntityName(p.uuid)),
+    );
+    let hasOwners = false;
 
-  const users = members.map(
-    (member): UserEntity => ({
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'User',
-      metadata: {
-        name: names.get(member.uuid)!,
-        annotations: {
-          ...annotations,
-          [BITBUCKET_USER_ID_ANNOTATION]: member.uuid,
+    for (const member of workspace.members) {
+      const name = userEntityName(member.uuid);
+      if (!name) {
+        continue;
+      }
+      const memberOf = owners.has(name)
+        ? [workspaceGroup, ownersGroup]
+        : [workspaceGroup];
+      hasOwners ||= owners.has(name);
+      const known = users.get(name);
+      if (known) {
+        // listed twice (the list changed while it was read) or in two workspaces
+        known.spec.memberOf = [...new Set([...known.spec.memberOf!, ...memberOf])];
+        continue;
+      }
+      const title = member.displayName || member.nickname || undefined;
+      users.set(name, {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'User',
+        metadata: {
+          name,
+          ...(title && { title }),
+          annotations: {
+            ...annotations,
+            [BITBUCKET_USER_ID_ANNOTATION]: member.uuid,
+          },
         },
-      },
-      spec: {
-        profile: {
-          displayName: member.displayName || member.nickname || undefined,
-          picture: member.avatarUrl,
+        spec: {
+          profile: { displayName: title, picture: member.avatarUrl },
+          memberOf,
         },
-        memberOf: owners.has(member.uuid)
-          ? [workspaceGroup, ownersGroup]
-          : [workspaceGroup],
-      },
-    }),
-  );
+      });
+    }
 
-  const groups: GroupEntity[] = [
-    {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Group',
-      metadata: {
-        name: workspaceGroup,
-        description: `Members of the Bitbucket Cloud workspace ${workspace}`,
-        annotations,
-      },
-      spec: {
-        type: 'workspace',
-        profile: { displayName: workspace },
-        children: owners.size > 0 ? [ownersGroup] : [],
-      },
-    },
-  ];
-  if (owners.size > 0) {
     groups.push({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Group',
       metadata: {
-        name: ownersGroup,
-        description: `Owners of the Bitbucket Cloud workspace ${workspace}`,
+        name: workspaceGroup,
+        description: `Members of the Bitbucket Cloud workspace ${slug}`,
         annotations,
       },
       spec: {
-        type: 'workspace-owners',
-        profile: { displayName: `${workspace} owners` },
-        parent: workspaceGroup,
-        children: [],
+        type: 'workspace',
+        profile: { displayName: slug },
+        children: hasOwners ? [ownersGroup] : [],
       },
     });
+    if (hasOwners) {
+      groups.push({
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Group',
+        metadata: {
+          name: ownersGroup,
+          description: `Owners of the Bitbucket Cloud workspace ${slug}`,
+          annotations,
+        },
+        spec: {
+          type: 'workspace-owners',
+          profile: { displayName: `${slug} owners` },
+          parent: workspaceGroup,
+          children: [],
+        },
+      });
+    }
   }
-  return [...groups, ...users];
-}
-
-/** A member listed on two pages (the list changed while it was read) counts once */
-function uniqueByUuid(members: WorkspaceMember[]): WorkspaceMember[] {
-  return [...new Map(members.map(m => [m.uuid, m])).values()];
+  return [...groups, ...users.values()];
 }

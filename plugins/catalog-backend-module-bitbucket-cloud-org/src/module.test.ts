@@ -24,6 +24,14 @@ jest.setTimeout(60_000);
 
 const TASK_ID = 'bitbucket-cloud-org-provider:acme:refresh';
 
+/** User entity names: from the uuid, which no member chooses */
+const ALICE = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+const BOB = 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440';
+const CAROL = 'bitbucket-5f9f5a48-afc4-4680-8b97-8388a4da3b80';
+const DAVE = 'bitbucket-313563ba-8bb3-48f4-b702-9fbbbd60e576';
+/** In name order, as the catalog lists them */
+const ACME_USERS = [DAVE, ALICE, CAROL, BOB];
+
 /** One private consumer for both: sign-in, and reading acme as its owner alice-bb */
 const consumer: SimulatorConsumer = {
   key: 'org-module-test-client',
@@ -145,12 +153,13 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
   }
 
   it('holds a User per member of acme and the workspace groups after one run', async () => {
-    const users = await waitForUsers(['alice', 'bob', 'carol', 'dave']);
-    const bob = users.find(u => u.metadata.name === 'bob')!;
+    const users = await waitForUsers(ACME_USERS);
+    const bob = users.find(u => u.metadata.name === BOB)!;
     expect(bob.metadata.annotations).toMatchObject({
       'bitbucket.org/user-id': '{6d69852f-142d-4335-bd37-6eadb0e56440}',
       'backstage.io/managed-by-location': `url:${simulator.url}/acme`,
     });
+    expect(bob.metadata.title).toBe('Bob Brown');
     expect(bob.spec).toEqual({
       profile: {
         displayName: 'Bob Brown',
@@ -174,12 +183,7 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
         ?.filter(r => r.type === 'hasMember')
         .map(r => r.targetRef)
         .sort(),
-    ).toEqual([
-      'user:default/alice',
-      'user:default/bob',
-      'user:default/carol',
-      'user:default/dave',
-    ]);
+    ).toEqual(ACME_USERS.map(name => `user:default/${name}`).sort());
     expect(simulator.requestCounts()).toMatchObject({
       '/site/oauth2/access_token': 1,
       '/2.0/workspaces/acme/members': 1,
@@ -188,16 +192,16 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
   });
 
   it.each([
-    ['bob-bb', 'user:default/bob', ['group:default/acme']],
+    ['bob-bb', `user:default/${BOB}`, ['group:default/acme']],
     [
       'alice-bb',
-      'user:default/alice',
+      `user:default/${ALICE}`,
       ['group:default/acme', 'group:default/acme-owners'],
     ],
   ])(
     '%s, in no hand-written file, signs in by user id as %s, owning the workspace groups',
     async (username, userRef, groupRefs) => {
-      await waitForUsers(['alice', 'bob', 'carol', 'dave']);
+      await waitForUsers(ACME_USERS);
       const outcome = await signInThroughBackstage({
         backendUrl,
         consent: url => simulator.approve(url, username),
@@ -214,7 +218,7 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
   );
 
   it('keeps the entities when a run fails, and drops a member who left at the next good run', async () => {
-    await waitForUsers(['alice', 'bob', 'carol', 'dave']);
+    await waitForUsers(ACME_USERS);
     simulator.updateUser('bob-bb', { workspaces: [] });
     simulator.addFault({
       path: '/2.0/workspaces/acme/permissions',
@@ -226,14 +230,11 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
     expect(simulator.requestCounts()['/2.0/workspaces/acme/permissions']).toBe(
       2,
     );
-    expect((await catalogEntities('user')).map(u => u.metadata.name)).toEqual([
-      'alice',
-      'bob',
-      'carol',
-      'dave',
-    ]);
+    expect((await catalogEntities('user')).map(u => u.metadata.name)).toEqual(
+      ACME_USERS,
+    );
 
     await scheduler!.triggerTask(TASK_ID);
-    await waitForUsers(['alice', 'carol', 'dave']);
+    await waitForUsers([DAVE, ALICE, CAROL]);
   });
 });

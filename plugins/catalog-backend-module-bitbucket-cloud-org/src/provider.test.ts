@@ -15,6 +15,9 @@ import {
 import { recordingLogger } from './__testUtils__/recordingLogger';
 import { BitbucketCloudOrgEntityProvider } from './provider';
 
+const ALICE = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+const BOB = 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440';
+
 const big = generateWorkspace({ slug: 'big', members: 150 });
 const bigConsumer = {
   ...demoConsumer,
@@ -119,10 +122,10 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     expect(names(mutations[0])).toEqual([
       'Group:acme',
       'Group:acme-owners',
-      'User:alice',
-      'User:bob',
-      'User:carol',
-      'User:dave',
+      `User:${ALICE}`,
+      `User:${BOB}`,
+      'User:bitbucket-5f9f5a48-afc4-4680-8b97-8388a4da3b80',
+      'User:bitbucket-313563ba-8bb3-48f4-b702-9fbbbd60e576',
     ]);
     const [first] = mutations[0].type === 'full' ? mutations[0].entities : [];
     expect(first.locationKey).toBe('bitbucket-cloud-org-provider:acme');
@@ -136,7 +139,7 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     ]);
   });
 
-  it('reads a workspace over several pages, nicknames shared by two members included', async () => {
+  it('reads a workspace over several pages, a User per member whatever their nicknames', async () => {
     const { run } = await connect({
       workspace: 'big',
       clientId: bigConsumer.key,
@@ -145,10 +148,13 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     const entityNames = names(mutations[0]);
     expect(entityNames).toHaveLength(150 + 2);
     expect(new Set(entityNames).size).toBe(152);
-    // big-user-98 and big-user-99 are both "user98"
-    expect(entityNames).not.toContain('User:user98');
-    expect(entityNames.filter(n => n.startsWith('User:user98-'))).toHaveLength(
-      2,
+    // big-user-98 and big-user-99 are both "user98"; their names are their uuids
+    expect(entityNames).toEqual(
+      expect.arrayContaining(
+        [big[98], big[99]].map(
+          u => `User:bitbucket-${u.uuid.slice(1, -1)}`,
+        ),
+      ),
     );
     expect(sim.requestCounts()['/2.0/workspaces/big/members']).toBe(2);
   });
@@ -158,8 +164,8 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     await run();
     sim.updateUser('bob-bb', { workspaces: [] });
     await run();
-    expect(names(mutations[1])).not.toContain('User:bob');
-    expect(names(mutations[1])).toContain('User:alice');
+    expect(names(mutations[1])).not.toContain(`User:${BOB}`);
+    expect(names(mutations[1])).toContain(`User:${ALICE}`);
   });
 
   it.each([

@@ -10,12 +10,12 @@ import {
   OrgProviderConfig,
   readOrgProviderConfigs,
 } from './config';
-import { workspaceEntities } from './entities';
+import { orgEntities, WorkspaceRead } from './entities';
 
 /**
- * The members of one Bitbucket Cloud workspace as Users and Groups: one full
- * mutation per scheduled run, so members who left the workspace leave the
- * catalog.
+ * The members of Bitbucket Cloud workspaces as Users and Groups, one User per
+ * person however many of the workspaces list them: one full mutation per
+ * scheduled run, so members who left leave the catalog.
  *
  * @public
  */
@@ -44,8 +44,7 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     this.#config = config;
     this.#client = new BitbucketOrgClient({
       providerId: config.id,
-      clientId: config.clientId,
-      clientSecret: config.clientSecret,
+      credential: config.credential,
       tokenUrl: config.tokenUrl,
       apiBaseUrl: config.apiBaseUrl,
     });
@@ -69,7 +68,8 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
   }
 
   /**
-   * Reads every page of both lists, then replaces this provider's entities.
+   * Reads every page of both lists of every workspace, then replaces this
+   * provider's entities.
    * A failed read applies nothing, so the catalog keeps the last run's
    * entities; the failure is logged for the admin.
    */
@@ -78,19 +78,23 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     if (!connection) {
       throw new Error(`${this.getProviderName()} is not connected yet`);
     }
-    const { id, workspace, tokenUrl } = this.#config;
+    const { id, workspaces, tokenUrl } = this.#config;
+    const named = `Bitbucket Cloud workspace${
+      workspaces.length > 1 ? 's' : ''
+    } ${workspaces.join(', ')}`;
     const started = Date.now();
     try {
-      const members = await this.#client.listMembers(workspace, signal);
-      const permissions = await this.#client.listPermissions(workspace, signal);
-      // the workspace's page on Bitbucket, on the host the token comes from
-      const location = `url:${new URL(tokenUrl).origin}/${workspace}`;
-      const entities = workspaceEntities({
-        workspace,
-        members,
-        permissions,
-        location,
-      });
+      const read: WorkspaceRead[] = [];
+      for (const slug of workspaces) {
+        read.push({
+          slug,
+          members: await this.#client.listMembers(slug, signal),
+          permissions: await this.#client.listPermissions(slug, signal),
+          // the workspace's page on Bitbucket, on the host the token comes from
+          location: `url:${new URL(tokenUrl).origin}/${slug}`,
+        });
+      }
+      const entities = orgEntities(read);
       await connection.applyMutation({
         type: 'full',
         entities: entities.map(entity => ({
@@ -98,16 +102,15 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
           locationKey: this.getProviderName(),
         })),
       });
+      const members = read.reduce((sum, w) => sum + w.members.length, 0);
       this.#logger.info(
-        `Read ${
-          members.length
-        } members of Bitbucket Cloud workspace ${workspace} and applied ${
+        `Read ${members} members of ${named} and applied ${
           entities.length
         } Users and Groups in ${Date.now() - started} ms`,
       );
     } catch (error) {
       this.#logger.error(
-        `Could not refresh the Users and Groups of Bitbucket Cloud workspace ${workspace} (${CONFIG_ROOT}.${id}); the catalog keeps those of the last successful run. ${
+        `Could not refresh the Users and Groups of ${named} (${CONFIG_ROOT}.${id}); the catalog keeps those of the last successful run. ${
           (error as Error)?.message ?? error
         }`,
       );
