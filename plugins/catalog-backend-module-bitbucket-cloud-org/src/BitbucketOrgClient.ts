@@ -374,6 +374,8 @@ export class BitbucketOrgClient {
           return new NotFoundError(
             `${what}. There is no workspace "${workspace}" that the account of ${key}.apiToken.email is a member of: check the workspace slug under ${key}, and that the account is a member of the workspace`,
           );
+        default:
+        // other statuses are outages, below
       }
     } else {
       switch (answer.status) {
@@ -395,6 +397,8 @@ export class BitbucketOrgClient {
           return new NotFoundError(
             `${what}. The OAuth consumer of ${key}.clientId cannot reach workspace "${workspace}", or there is none: check the workspace slug under ${key}. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in ${workspace}'s Workspace settings > OAuth consumers, or use an Atlassian API token (${key}.apiToken)`,
           );
+        default:
+        // other statuses are outages, below
       }
     }
     return unavailable(request, `answered HTTP ${answer.status}`);
