@@ -14,7 +14,6 @@ export interface SimulatorContext {
   readonly tokens: TokenStore;
   readonly accessTokenTtlSeconds: number;
   readonly authorizationCodeTtlSeconds: number;
-  readonly rotateRefreshTokens: boolean;
 }
 
 /** The avatar URL Bitbucket would report for a user */

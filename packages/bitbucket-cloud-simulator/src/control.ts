@@ -13,6 +13,7 @@ export type SimulatorControls = Pick<
   | 'setLatency'
   | 'expireAccessTokens'
   | 'revokeRefreshTokens'
+  | 'expireRefreshTokens'
   | 'updateUser'
 > & {
   /** Resets the counts and recorded authorize requests, clears faults, restores the start latency */
@@ -81,6 +82,16 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The optional `{"username": "..."}` body of the refresh-token controls */
+async function readUsername(req: IncomingMessage): Promise<string | undefined> {
+  const body = (await readJson(req)) as { username?: unknown } | undefined;
+  const username = body?.username;
+  if (username !== undefined && typeof username !== 'string') {
+    throw new TypeError('username must be a string');
+  }
+  return username;
+}
+
 /**
  * `/_simulator/*`: lets tests of a separate backend process, and the
  * benchmark, drive the simulator over HTTP. Not part of Bitbucket.
@@ -119,12 +130,10 @@ export async function handleControl(
       controls.expireAccessTokens();
       sendNoContent(res);
     } else if (route === 'POST revoke-refresh-tokens') {
-      const body = (await readJson(req)) as { username?: unknown } | undefined;
-      const username = body?.username;
-      if (username !== undefined && typeof username !== 'string') {
-        throw new TypeError('username must be a string');
-      }
-      controls.revokeRefreshTokens(username);
+      controls.revokeRefreshTokens(await readUsername(req));
+      sendNoContent(res);
+    } else if (route === 'POST expire-refresh-tokens') {
+      controls.expireRefreshTokens(await readUsername(req));
       sendNoContent(res);
     } else if (
       req.method === 'PATCH' &&

@@ -9,7 +9,6 @@ describe('simulatorOptionsFromEnv', () => {
       consumers: [demoConsumer],
       latencyMs: undefined,
       accessTokenTtlSeconds: undefined,
-      rotateRefreshTokens: false,
     });
   });
 
@@ -24,7 +23,6 @@ describe('simulatorOptionsFromEnv', () => {
         BITBUCKET_SIMULATOR_SCOPES: 'account, email',
         BITBUCKET_SIMULATOR_LATENCY_MS: '25',
         BITBUCKET_SIMULATOR_ACCESS_TOKEN_TTL_SECONDS: '60',
-        BITBUCKET_SIMULATOR_ROTATE_REFRESH_TOKENS: 'true',
       }),
     ).toEqual({
       port: 7999,
@@ -41,7 +39,6 @@ describe('simulatorOptionsFromEnv', () => {
       ],
       latencyMs: 25,
       accessTokenTtlSeconds: 60,
-      rotateRefreshTokens: true,
     });
   });
 

@@ -26,8 +26,7 @@ function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
  *   `BITBUCKET_SIMULATOR_CALLBACK_URL`, `BITBUCKET_SIMULATOR_SCOPES`
  *   (comma or space separated): the one OAuth consumer, default {@link demoConsumer}
  *   (private, owned by alice-bb)
- * - `BITBUCKET_SIMULATOR_LATENCY_MS`, `BITBUCKET_SIMULATOR_ACCESS_TOKEN_TTL_SECONDS`,
- *   `BITBUCKET_SIMULATOR_ROTATE_REFRESH_TOKENS` (`true`/`1`)
+ * - `BITBUCKET_SIMULATOR_LATENCY_MS`, `BITBUCKET_SIMULATOR_ACCESS_TOKEN_TTL_SECONDS`
  */
 export function simulatorOptionsFromEnv(
   env: NodeJS.ProcessEnv,
@@ -55,9 +54,6 @@ export function simulatorOptionsFromEnv(
     accessTokenTtlSeconds: integer(
       env,
       'BITBUCKET_SIMULATOR_ACCESS_TOKEN_TTL_SECONDS',
-    ),
-    rotateRefreshTokens: /^(1|true|yes)$/i.test(
-      env.BITBUCKET_SIMULATOR_ROTATE_REFRESH_TOKENS?.trim() ?? '',
     ),
   };
 }

@@ -405,73 +405,21 @@ describe('OAuth 2.0 endpoints', () => {
         'invalid_request',
       );
     });
-
-    it('refreshes: a new access token, the same refresh token, state refresh_token', async () => {
-      const tokens = await signIn(sim, 'alice-bb');
-      const res = await postToken(sim, {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-      });
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as TokenBody;
-      expect(body).toEqual({
-        access_token: expect.any(String),
-        scope: 'account email team',
-        expires_in: 7200,
-        refresh_token: tokens.refresh_token,
-        token_type: 'bearer',
-        state: 'refresh_token',
-      });
-      expect(body.access_token).not.toBe(tokens.access_token);
-      const user = await getApi(sim, '/2.0/user', body.access_token);
-      expect(user.status).toBe(200);
-    });
-
-    it('answers invalid_grant after revokeRefreshTokens, for that user only', async () => {
-      const alice = await signIn(sim, 'alice-bb');
-      const bob = await signIn(sim, 'bob-bb');
-      sim.revokeRefreshTokens('alice-bb');
-      const aliceRefresh = await postToken(sim, {
-        grant_type: 'refresh_token',
-        refresh_token: alice.refresh_token,
-      });
-      expect(aliceRefresh.status).toBe(400);
-      expect(((await aliceRefresh.json()) as { error: string }).error).toBe(
-        'invalid_grant',
-      );
-      const bobRefresh = await postToken(sim, {
-        grant_type: 'refresh_token',
-        refresh_token: bob.refresh_token,
-      });
-      expect(bobRefresh.status).toBe(200);
-
-      sim.revokeRefreshTokens();
-      const bobAgain = await postToken(sim, {
-        grant_type: 'refresh_token',
-        refresh_token: bob.refresh_token,
-      });
-      expect(bobAgain.status).toBe(400);
-    });
   });
 });
 
-describe('OAuth 2.0 endpoints with short lifetimes and rotation', () => {
+describe('OAuth 2.0 endpoints with short lifetimes', () => {
   let sim: BitbucketSimulator;
 
   beforeAll(async () => {
     sim = await startBitbucketSimulator({
       authorizationCodeTtlSeconds: 0.05,
       accessTokenTtlSeconds: 0.05,
-      rotateRefreshTokens: true,
     });
   });
 
   afterAll(async () => {
     await sim.stop();
-  });
-
-  afterEach(() => {
-    jest.restoreAllMocks();
   });
 
   const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -500,41 +448,5 @@ describe('OAuth 2.0 endpoints with short lifetimes and rotation', () => {
       type: 'error',
       error: { message: 'Access token expired.' },
     });
-  });
-
-  it('rotates refresh tokens; the old one works for 30 s, then is invalid_grant', async () => {
-    const tokens = await signIn(sim, 'alice-bb');
-    const first = await postToken(sim, {
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-    });
-    expect(first.status).toBe(200);
-    const rotated = (await first.json()) as TokenBody;
-    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
-    expect(rotated.state).toBe('refresh_token');
-
-    // within the grace period the old token still works
-    const graceUse = await postToken(sim, {
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-    });
-    expect(graceUse.status).toBe(200);
-
-    // 31 s later it does not, while the new one does
-    const now = Date.now();
-    jest.spyOn(Date, 'now').mockImplementation(() => now + 31_000);
-    const late = await postToken(sim, {
-      grant_type: 'refresh_token',
-      refresh_token: tokens.refresh_token,
-    });
-    expect(late.status).toBe(400);
-    expect(((await late.json()) as { error: string }).error).toBe(
-      'invalid_grant',
-    );
-    const fresh = await postToken(sim, {
-      grant_type: 'refresh_token',
-      refresh_token: rotated.refresh_token,
-    });
-    expect(fresh.status).toBe(200);
   });
 });

@@ -324,6 +324,13 @@ function authorizationCodeGrant(
   sendTokens(ctx, res, grant, refreshToken, 'authorization_code');
 }
 
+/** The simulator's wording: Bitbucket's own texts are not documented */
+const REFRESH_REFUSALS = {
+  used: 'The refresh token has already been used: each refresh answers a new one',
+  expired: 'The refresh token has expired: it was not used for 3 months',
+  unknown: 'The refresh token is unknown or revoked',
+};
+
 function refreshTokenGrant(
   ctx: SimulatorContext,
   res: ServerResponse,
@@ -334,27 +341,24 @@ function refreshTokenGrant(
     oauthError(res, 400, 'invalid_request', 'Missing refresh_token parameter');
     return;
   }
-  const record = ctx.tokens.getRefreshToken(form.refresh_token);
-  if (!record || record.consumerKey !== consumer.key) {
-    oauthError(
-      res,
-      400,
-      'invalid_grant',
-      'Invalid refresh_token: it is unknown, revoked or was issued to another consumer',
-    );
+  const found = ctx.tokens.findRefreshToken(form.refresh_token);
+  if (found.status === 'unknown' || found.record.consumerKey !== consumer.key) {
+    oauthError(res, 400, 'invalid_grant', REFRESH_REFUSALS.unknown);
     return;
   }
-  const grant: Grant = {
-    consumerKey: record.consumerKey,
-    username: record.username,
-    scopes: record.scopes,
-  };
-  let refreshToken = form.refresh_token;
-  if (ctx.rotateRefreshTokens) {
-    ctx.tokens.retireRefreshToken(form.refresh_token);
-    refreshToken = ctx.tokens.issueRefreshToken(grant);
+  if (found.status !== 'live') {
+    oauthError(res, 400, 'invalid_grant', REFRESH_REFUSALS[found.status]);
+    return;
   }
-  sendTokens(ctx, res, grant, refreshToken, 'refresh_token');
+  const { consumerKey, username, scopes } = found.record;
+  const refreshToken = ctx.tokens.rotateRefreshToken(form.refresh_token);
+  sendTokens(
+    ctx,
+    res,
+    { consumerKey, username, scopes },
+    refreshToken,
+    'refresh_token',
+  );
 }
 
 /** `POST /site/oauth2/access_token` */

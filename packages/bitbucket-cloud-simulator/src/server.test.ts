@@ -1,7 +1,13 @@
 import { Agent, get } from 'node:http';
 import { demoConsumer, demoUsers } from './demoData';
 import { startBitbucketSimulator } from './server';
-import { authorizeUrlFor, getApi, postToken, signIn } from './testHelpers';
+import {
+  authorizeUrlFor,
+  getApi,
+  postToken,
+  signIn,
+  TokenBody,
+} from './testHelpers';
 import { BitbucketSimulator } from './types';
 
 describe('startBitbucketSimulator', () => {
@@ -187,23 +193,34 @@ describe('control endpoints', () => {
     });
   });
 
-  it('POST revoke-refresh-tokens revokes one user or everyone', async () => {
-    const alice = await signIn(sim, 'alice-bb');
-    const bob = await signIn(sim, 'bob-bb');
+  it('POST revoke-refresh-tokens and expire-refresh-tokens act on one user or everyone', async () => {
     const refresh = (token: string) =>
       postToken(sim, { grant_type: 'refresh_token', refresh_token: token });
-    expect(
-      (await control('POST', 'revoke-refresh-tokens', { username: 'bob-bb' }))
-        .status,
-    ).toBe(204);
-    expect((await refresh(bob.refresh_token)).status).toBe(400);
-    expect((await refresh(alice.refresh_token)).status).toBe(200);
-    expect((await control('POST', 'revoke-refresh-tokens')).status).toBe(204);
-    const revoked = await refresh(alice.refresh_token);
-    expect(revoked.status).toBe(400);
-    expect(((await revoked.json()) as { error: string }).error).toBe(
-      'invalid_grant',
-    );
+    const descriptionOf = async (res: Response) => {
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error_description: string })
+        .error_description;
+    };
+    for (const action of ['revoke', 'expire']) {
+      const alice = await signIn(sim, 'alice-bb');
+      const bob = await signIn(sim, 'bob-bb');
+      const path = `${action}-refresh-tokens`;
+      expect((await control('POST', path, { username: 'bob-bb' })).status).toBe(
+        204,
+      );
+      const bobRefused = await descriptionOf(await refresh(bob.refresh_token));
+      expect(bobRefused).toContain(
+        action === 'revoke' ? 'unknown or revoked' : 'expired',
+      );
+      const aliceRefreshed = await refresh(alice.refresh_token);
+      expect(aliceRefreshed.status).toBe(200);
+      const { refresh_token } = (await aliceRefreshed.json()) as TokenBody;
+      expect((await control('POST', path)).status).toBe(204);
+      expect(await descriptionOf(await refresh(refresh_token))).toBe(
+        bobRefused,
+      );
+      expect((await control('POST', path, { username: 1 })).status).toBe(400);
+    }
   });
 
   it('PATCH users/<username> changes the user for later requests', async () => {

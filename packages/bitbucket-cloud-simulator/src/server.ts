@@ -188,7 +188,6 @@ export async function startBitbucketSimulator(
     tokens,
     accessTokenTtlSeconds,
     authorizationCodeTtlSeconds,
-    rotateRefreshTokens: options.rotateRefreshTokens ?? false,
   };
 
   const authorizeParamsOf = (authorizeUrl: string) => {
@@ -247,6 +246,7 @@ export async function startBitbucketSimulator(
     clearFaults: () => faults.clear(),
     expireAccessTokens: () => tokens.expireAccessTokens(),
     revokeRefreshTokens: username => tokens.revokeRefreshTokens(username),
+    expireRefreshTokens: username => tokens.expireRefreshTokens(username),
     updateUser(username, change) {
       const current = users.get(username);
       if (!current) {

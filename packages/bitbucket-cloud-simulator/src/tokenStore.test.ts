@@ -1,4 +1,8 @@
-import { MAX_ENTRIES, REFRESH_TOKEN_GRACE_MS, TokenStore } from './tokenStore';
+import {
+  MAX_ENTRIES,
+  REFRESH_TOKEN_IDLE_LIFETIME_MS,
+  TokenStore,
+} from './tokenStore';
 
 const grant = { consumerKey: 'k', username: 'alice-bb', scopes: ['account'] };
 
@@ -60,30 +64,53 @@ describe('TokenStore', () => {
     expect(store.sizes().accessTokens).toBe(2);
   });
 
-  it('lets a rotated refresh token work during the grace period only', () => {
+  it('rotates a refresh token into a new one with the same grant; the used one is dead', () => {
     const store = new TokenStore();
     const token = store.issueRefreshToken(grant);
-    store.retireRefreshToken(token);
-    now += REFRESH_TOKEN_GRACE_MS - 1;
-    expect(store.getRefreshToken(token)).toBeDefined();
-    store.retireRefreshToken(token); // does not restart the grace period
+    expect(store.findRefreshToken(token)).toEqual({
+      status: 'live',
+      record: { ...grant, expiresAt: now + REFRESH_TOKEN_IDLE_LIFETIME_MS },
+    });
+    now += 1000;
+    const next = store.rotateRefreshToken(token);
+    expect(next).not.toBe(token);
+    expect(store.findRefreshToken(token).status).toBe('used');
+    expect(store.findRefreshToken(next)).toEqual({
+      status: 'live',
+      record: { ...grant, expiresAt: now + REFRESH_TOKEN_IDLE_LIFETIME_MS },
+    });
+    expect(store.findRefreshToken('made-up')).toEqual({ status: 'unknown' });
+  });
+
+  it('expires a refresh token unused for its idle lifetime, or on demand', () => {
+    const store = new TokenStore();
+    const token = store.issueRefreshToken(grant);
+    now += REFRESH_TOKEN_IDLE_LIFETIME_MS - 1;
+    expect(store.findRefreshToken(token).status).toBe('live');
     now += 1;
-    expect(store.getRefreshToken(token)).toBeUndefined();
-    // the dead entry is swept on the next rotation
-    const next = store.issueRefreshToken(grant);
-    store.retireRefreshToken(next);
-    expect(store.sizes().refreshTokens).toBe(1);
+    expect(store.findRefreshToken(token).status).toBe('expired');
+
+    const fresh = store.issueRefreshToken(grant);
+    const bob = store.issueRefreshToken({ ...grant, username: 'bob-bb' });
+    store.expireRefreshTokens('bob-bb');
+    expect(store.findRefreshToken(bob).status).toBe('expired');
+    expect(store.findRefreshToken(fresh).status).toBe('live');
+    store.expireRefreshTokens();
+    expect(store.findRefreshToken(fresh).status).toBe('expired');
   });
 
   it('revokes refresh tokens per user or all', () => {
     const store = new TokenStore();
     const alice = store.issueRefreshToken(grant);
     const bob = store.issueRefreshToken({ ...grant, username: 'bob-bb' });
+    const used = store.issueRefreshToken(grant);
+    store.rotateRefreshToken(used);
     store.revokeRefreshTokens('alice-bb');
-    expect(store.getRefreshToken(alice)).toBeUndefined();
-    expect(store.getRefreshToken(bob)).toBeDefined();
+    expect(store.findRefreshToken(alice).status).toBe('unknown');
+    expect(store.findRefreshToken(used).status).toBe('unknown');
+    expect(store.findRefreshToken(bob).status).toBe('live');
     store.revokeRefreshTokens();
-    expect(store.getRefreshToken(bob)).toBeUndefined();
+    expect(store.findRefreshToken(bob).status).toBe('unknown');
   });
 
   it('caps each map so memory stays bounded', () => {
@@ -93,6 +120,6 @@ describe('TokenStore', () => {
       store.issueRefreshToken(grant);
     }
     expect(store.sizes().refreshTokens).toBe(MAX_ENTRIES);
-    expect(store.getRefreshToken(first)).toBeUndefined();
+    expect(store.findRefreshToken(first).status).toBe('unknown');
   });
 });

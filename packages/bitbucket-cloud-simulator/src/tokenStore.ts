@@ -18,12 +18,17 @@ export interface AccessTokenRecord extends Grant {
 }
 
 export interface RefreshTokenRecord extends Grant {
-  /** Set once the token has been rotated away: it works until then */
-  validUntil?: number;
+  /** It expires unless used (and so rotated) before then */
+  expiresAt: number;
 }
 
-/** How long a rotated-away refresh token keeps working */
-export const REFRESH_TOKEN_GRACE_MS = 30_000;
+/** What a refresh token is now: usable, or why not */
+export type RefreshTokenLookup =
+  | { status: 'live' | 'used' | 'expired'; record: RefreshTokenRecord }
+  | { status: 'unknown' };
+
+/** A refresh token unused for 3 months expires (Bitbucket Cloud, since May 2026) */
+export const REFRESH_TOKEN_IDLE_LIFETIME_MS = 90 * 24 * 60 * 60 * 1000;
 /** How long an expired access token is remembered, to answer "Access token expired." rather than "invalid" */
 const EXPIRED_ACCESS_TOKEN_RETENTION_MS = 60 * 60 * 1000;
 /**
@@ -59,8 +64,8 @@ export class TokenStore {
   readonly #codes = new Map<string, CodeRecord>();
   readonly #accessTokens = new Map<string, AccessTokenRecord>();
   readonly #refreshTokens = new Map<string, RefreshTokenRecord>();
-  /** Rotated-away refresh tokens within their grace period, in validUntil order */
-  readonly #retiringRefreshTokens = new Map<string, RefreshTokenRecord>();
+  /** Refresh tokens rotated away, remembered to tell "already used" from "unknown" */
+  readonly #usedRefreshTokens = new Map<string, RefreshTokenRecord>();
 
   issueCode(grant: Grant, redirectUri: string | undefined, ttlMs: number) {
     const now = Date.now();
@@ -104,41 +109,49 @@ export class TokenStore {
   issueRefreshToken(grant: Grant): string {
     sweep(this.#refreshTokens, () => false);
     const token = newSecret();
-    this.#refreshTokens.set(token, { ...grant });
+    this.#refreshTokens.set(token, {
+      ...grant,
+      expiresAt: Date.now() + REFRESH_TOKEN_IDLE_LIFETIME_MS,
+    });
     return token;
   }
 
-  /** A refresh token that still works, or undefined */
-  getRefreshToken(token: string): RefreshTokenRecord | undefined {
-    const current = this.#refreshTokens.get(token);
-    if (current) {
-      return current;
+  findRefreshToken(token: string): RefreshTokenLookup {
+    const live = this.#refreshTokens.get(token);
+    if (live) {
+      const status = live.expiresAt <= Date.now() ? 'expired' : 'live';
+      return { status, record: live };
     }
-    const retiring = this.#retiringRefreshTokens.get(token);
-    if (retiring && retiring.validUntil! > Date.now()) {
-      return retiring;
-    }
-    return undefined;
+    const used = this.#usedRefreshTokens.get(token);
+    return used ? { status: 'used', record: used } : { status: 'unknown' };
   }
 
-  /** Rotation: the token keeps working for the grace period, then is invalid */
-  retireRefreshToken(token: string): void {
+  /** Bitbucket rotates on every use: the token is dead from now on, a new one with the same grant replaces it */
+  rotateRefreshToken(token: string): string {
     const record = this.#refreshTokens.get(token);
     if (!record) {
-      return; // already retiring: its grace period does not restart
+      throw new Error('Only a live refresh token can be rotated');
     }
-    const now = Date.now();
-    sweep(this.#retiringRefreshTokens, t => t.validUntil! <= now);
     this.#refreshTokens.delete(token);
-    this.#retiringRefreshTokens.set(token, {
-      ...record,
-      validUntil: now + REFRESH_TOKEN_GRACE_MS,
-    });
+    sweep(this.#usedRefreshTokens, () => false);
+    this.#usedRefreshTokens.set(token, record);
+    const { consumerKey, username, scopes } = record;
+    return this.issueRefreshToken({ consumerKey, username, scopes });
+  }
+
+  /** The refresh tokens of one user, or of everyone, count as unused for 3 months from now on */
+  expireRefreshTokens(username?: string): void {
+    const now = Date.now();
+    for (const record of this.#refreshTokens.values()) {
+      if (username === undefined || record.username === username) {
+        record.expiresAt = Math.min(record.expiresAt, now);
+      }
+    }
   }
 
   /** Revokes the refresh tokens of one user, or of everyone */
   revokeRefreshTokens(username?: string): void {
-    for (const map of [this.#refreshTokens, this.#retiringRefreshTokens]) {
+    for (const map of [this.#refreshTokens, this.#usedRefreshTokens]) {
       if (username === undefined) {
         map.clear();
         continue;
@@ -156,8 +169,8 @@ export class TokenStore {
     return {
       codes: this.#codes.size,
       accessTokens: this.#accessTokens.size,
-      refreshTokens:
-        this.#refreshTokens.size + this.#retiringRefreshTokens.size,
+      refreshTokens: this.#refreshTokens.size,
+      usedRefreshTokens: this.#usedRefreshTokens.size,
     };
   }
 }

@@ -71,11 +71,6 @@ export interface SimulatorOptions {
   accessTokenTtlSeconds?: number;
   /** Default 300 */
   authorizationCodeTtlSeconds?: number;
-  /**
-   * Default false. When true a refresh grant returns a new refresh token and
-   * the old one keeps working for 30 s, then answers invalid_grant.
-   */
-  rotateRefreshTokens?: boolean;
   /** Default 0; added to every /site/oauth2/access_token and /2.0/* response */
   latencyMs?: number;
 }
@@ -139,8 +134,13 @@ export interface BitbucketSimulator {
   clearFaults(): void;
   /** Every issued access token now answers 401 "Access token expired." */
   expireAccessTokens(): void;
-  /** The refresh grant then answers 400 invalid_grant for these tokens (all users when omitted) */
+  /** The refresh grant then answers 400 invalid_grant "unknown or revoked" for these tokens (all users when omitted) */
   revokeRefreshTokens(username?: string): void;
+  /**
+   * The refresh tokens issued so far (of one user, or all) then answer 400
+   * invalid_grant "expired", as when unused for 3 months
+   */
+  expireRefreshTokens(username?: string): void;
   /** Changes a user for later requests, e.g. removes a workspace or an email */
   updateUser(
     username: string,
