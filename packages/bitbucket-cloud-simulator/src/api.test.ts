@@ -194,14 +194,47 @@ describe('REST API /2.0', () => {
     );
   });
 
-  it('accepts the token as an access_token parameter and keeps it out of next', async () => {
+  it('takes the token from the Authorization header only: not from the access_token parameter or a form field', async () => {
     const { access_token } = await signIn(sim, 'dave-bb');
-    const res = await fetch(
+    const headerOnly = {
+      type: 'error',
+      error: {
+        message:
+          'Access tokens are accepted in the Authorization header only: Authorization: Bearer <access_token>.',
+      },
+    };
+    const query = await fetch(
       `${sim.apiBaseUrl}/user/emails?access_token=${access_token}`,
     );
-    expect(res.status).toBe(200);
-    const page = (await res.json()) as ListBody;
+    expect(query.status).toBe(401);
+    expect(await query.json()).toEqual(headerOnly);
+
+    const form = await fetch(`${sim.apiBaseUrl}/user/emails`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token }),
+    });
+    expect(form.status).toBe(401);
+    expect(await form.json()).toEqual(headerOnly);
+
+    // with the header, the parameter is ignored and kept out of next
+    const both = await getApi(
+      sim,
+      `/2.0/user/emails?access_token=${access_token}`,
+      access_token,
+    );
+    expect(both.status).toBe(200);
+    const page = (await both.json()) as ListBody;
     expect(page.next).toBe(`${sim.apiBaseUrl}/user/emails?page=2`);
+  });
+
+  it('answers 405 to other methods than GET, once authenticated', async () => {
+    const { access_token } = await signIn(sim, 'alice-bb');
+    const res = await getApi(sim, '/2.0/user', access_token, {
+      method: 'POST',
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
   });
 
   it('answers 404 with an error body for unknown paths', async () => {

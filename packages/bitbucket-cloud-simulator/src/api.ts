@@ -48,17 +48,17 @@ function findRoute(
   return undefined;
 }
 
-/** The bearer token from the Authorization header, or from the access_token parameter Bitbucket also accepts */
+/**
+ * The bearer token of the Authorization header: Bitbucket no longer accepts
+ * an access_token query parameter or form field
+ */
 function authenticate(
   ctx: SimulatorContext,
   authorization: string | undefined,
-  query: URLSearchParams,
 ): AccessTokenRecord | string {
-  const token =
-    /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ??
-    query.get('access_token');
+  const token = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!token) {
-    return 'Access token missing: send it as Authorization: Bearer <access_token>.';
+    return 'Access tokens are accepted in the Authorization header only: Authorization: Bearer <access_token>.';
   }
   const record = ctx.tokens.getAccessToken(token);
   if (!record) {
@@ -92,14 +92,13 @@ export function handleApi(
     sendJson(res, 404, apiErrorBody('Resource not found'));
     return;
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    sendJson(res, 405, apiErrorBody('Method not allowed'), { allow: 'GET' });
-    return;
-  }
-  const query = new URLSearchParams(rawQuery);
-  const auth = authenticate(ctx, req.headers.authorization, query);
+  const auth = authenticate(ctx, req.headers.authorization);
   if (typeof auth === 'string') {
     sendJson(res, 401, apiErrorBody(auth));
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendJson(res, 405, apiErrorBody('Method not allowed'), { allow: 'GET' });
     return;
   }
   const { route } = found;
@@ -119,6 +118,7 @@ export function handleApi(
     sendJson(res, 401, apiErrorBody('Invalid access token.'));
     return;
   }
+  const query = new URLSearchParams(rawQuery);
   query.delete('access_token'); // never echo a token into `next`
   route.respond(ctx, res, user, query, `${ctx.url}${normalized}`, found.params);
 }
