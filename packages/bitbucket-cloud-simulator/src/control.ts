@@ -1,7 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { validateFault, validateLatency } from './faults';
 import { BodyTooLargeError, readBody, sendJson, sendNoContent } from './http';
-import { BitbucketSimulator, SimulatorUser } from './types';
+import { BitbucketSimulator } from './types';
+import { validateUserChange } from './validateUser';
 
 /** What the control endpoints can do to a running simulator */
 export type SimulatorControls = Pick<
@@ -21,54 +22,6 @@ export type SimulatorControls = Pick<
 };
 
 export const CONTROL_PREFIX = '/_simulator/';
-
-const USER_FIELDS: Record<string, (value: unknown) => boolean> = {
-  uuid: v => typeof v === 'string',
-  accountId: v => typeof v === 'string',
-  nickname: v => typeof v === 'string',
-  displayName: v => typeof v === 'string',
-  avatarUrl: v => v === undefined || typeof v === 'string',
-  emails: v =>
-    Array.isArray(v) &&
-    v.every(
-      e =>
-        typeof e?.email === 'string' &&
-        typeof e?.isPrimary === 'boolean' &&
-        typeof e?.isConfirmed === 'boolean',
-    ),
-  workspaces: v =>
-    Array.isArray(v) &&
-    v.every(
-      w =>
-        typeof w?.slug === 'string' &&
-        typeof w?.name === 'string' &&
-        typeof w?.uuid === 'string' &&
-        ['owner', 'collaborator', 'member'].includes(w?.permission),
-    ),
-};
-
-/** Checks a partial user sent to `PATCH /_simulator/users/<username>` */
-export function validateUserChange(
-  input: unknown,
-): Partial<Omit<SimulatorUser, 'username'>> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new TypeError('The body must be a JSON object (a partial user)');
-  }
-  for (const [key, value] of Object.entries(input)) {
-    const check = USER_FIELDS[key];
-    if (!check) {
-      throw new TypeError(
-        `Unknown or unchangeable user field "${key}"; allowed: ${Object.keys(
-          USER_FIELDS,
-        ).join(', ')}`,
-      );
-    }
-    if (!check(value)) {
-      throw new TypeError(`Invalid value for user field "${key}"`);
-    }
-  }
-  return input as Partial<Omit<SimulatorUser, 'username'>>;
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);

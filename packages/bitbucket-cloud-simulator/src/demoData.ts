@@ -72,7 +72,7 @@ export const demoUsers: SimulatorUser[] = [
     emails: [
       { email: 'carol@example.com', isPrimary: true, isConfirmed: false },
     ],
-    workspaces: [{ ...acme, permission: 'collaborator' }],
+    workspaces: [{ ...acme, permission: 'member' }],
   },
   {
     uuid: '{06eaa404-828a-4eab-af9d-e8e948a8f0cf}',

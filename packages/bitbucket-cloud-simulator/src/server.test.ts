@@ -8,7 +8,10 @@ import {
   signIn,
   TokenBody,
 } from './testHelpers';
-import { BitbucketSimulator } from './types';
+import { BitbucketSimulator, SimulatorUser } from './types';
+
+const COLLABORATOR_REFUSAL =
+  'Workspace permission "collaborator" no longer exists on Bitbucket Cloud: use "owner" or "member"';
 
 describe('startBitbucketSimulator', () => {
   it('listens on 127.0.0.1 on a random port and reports its URLs', async () => {
@@ -38,6 +41,17 @@ describe('startBitbucketSimulator', () => {
     await expect(startBitbucketSimulator({ latencyMs: -5 })).rejects.toThrow(
       'Latency',
     );
+  });
+
+  it('refuses the collaborator role, which Bitbucket Cloud removed', async () => {
+    const carol = demoUsers.find(u => u.username === 'carol-bb')!;
+    const collaborator = {
+      ...carol,
+      workspaces: [{ ...carol.workspaces[0], permission: 'collaborator' }],
+    } as unknown as SimulatorUser;
+    await expect(
+      startBitbucketSimulator({ users: [collaborator] }),
+    ).rejects.toThrow(COLLABORATOR_REFUSAL);
   });
 
   it('fails when the port is taken', async () => {
@@ -249,6 +263,13 @@ describe('control endpoints', () => {
     expect(
       (await control('PATCH', 'users/bob-bb', { emails: 'x' })).status,
     ).toBe(400);
+    const collaborator = await control('PATCH', 'users/bob-bb', {
+      workspaces: [
+        { slug: 'acme', name: 'Acme', uuid: '{1}', permission: 'collaborator' },
+      ],
+    });
+    expect(collaborator.status).toBe(400);
+    expect(await collaborator.json()).toEqual({ error: COLLABORATOR_REFUSAL });
   });
 
   it('GET authorize-requests lists the recorded authorize queries', async () => {

@@ -35,6 +35,7 @@ import {
   SimulatorOptions,
   SimulatorUser,
 } from './types';
+import { validateWorkspaces } from './validateUser';
 
 const AUTHORIZE_PATH = '/site/oauth2/authorize';
 /** How many authorize requests authorizeRequests() remembers */
@@ -140,6 +141,9 @@ export async function startBitbucketSimulator(
     u => u.username,
     'username',
   );
+  for (const user of users.values()) {
+    validateWorkspaces(user.workspaces);
+  }
   const consumers = byUnique<SimulatorConsumer>(
     options.consumers ?? [demoConsumer],
     c => c.key,

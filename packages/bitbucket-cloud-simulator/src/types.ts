@@ -1,9 +1,10 @@
 /**
- * A user's role in a workspace, as `GET /2.0/user/permissions/workspaces` reports it.
+ * A user's role in a workspace, as `GET /2.0/workspaces/{workspace}/permissions`
+ * reports it. Bitbucket Cloud removed the collaborator role in 2026.
  *
  * @public
  */
-export type WorkspacePermission = 'owner' | 'collaborator' | 'member';
+export type WorkspacePermission = 'owner' | 'member';
 
 /**
  * A Bitbucket Cloud account known to the simulator.

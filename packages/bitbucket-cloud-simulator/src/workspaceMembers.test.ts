@@ -209,7 +209,7 @@ describe('GET /2.0/workspaces/{workspace}/members and /permissions', () => {
     ).toEqual([
       ['alice', 'owner', 'workspace_membership'],
       ['bob', 'member', 'workspace_membership'],
-      ['carol', 'collaborator', 'workspace_membership'],
+      ['carol', 'member', 'workspace_membership'],
       ['dave', 'member', 'workspace_membership'],
     ]);
   });
