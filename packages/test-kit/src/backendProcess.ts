@@ -5,6 +5,8 @@ export interface BackendProcess {
   name: string;
   /** Where it listens, e.g. `http://127.0.0.1:41234` */
   url: string;
+  /** Its process id, also its process group's */
+  pid: number;
   /** What it logged so far (the tail) */
   output(): string;
   running(): boolean;
@@ -25,15 +27,20 @@ export function startBackendProcess(options: {
   port: number;
   configFiles: string[];
   env: Record<string, string>;
+  /** The file it runs, relative to `backendDir`; default `src/index.ts` */
+  entry?: string;
+  /** Options for node itself, e.g. `--expose-gc` */
+  nodeArgs?: string[];
 }): BackendProcess {
   const { name, backendDir, port, configFiles, env } = options;
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       '--require',
       require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      'src/index.ts',
+      options.entry ?? 'src/index.ts',
       ...configFiles.flatMap(file => ['--config', file]),
     ],
     {
@@ -69,6 +76,7 @@ export function startBackendProcess(options: {
   return {
     name,
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => output,
     running,
     async kill() {
