@@ -1,11 +1,11 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { emailValues, userBody } from './apiBodies';
+import { appUserBody, emailValues, userBody } from './apiBodies';
+import { authenticate } from './apiAuth';
 import { SimulatorContext } from './context';
 import { apiErrorBody, sendJson } from './http';
 import { paginate } from './pagination';
 import { Route } from './route';
 import { isRemovedEndpoint, sendGone } from './removedEndpoints';
-import { AccessTokenRecord } from './tokenStore';
 import { userWorkspacePermission, userWorkspaces } from './userWorkspaces';
 import { workspaceList } from './workspaceMembers';
 
@@ -17,13 +17,22 @@ function hasScope(granted: string[], required: string): boolean {
 const routes: Record<string, Route> = {
   '/2.0/user': {
     scope: 'account',
-    respond: (ctx, res, user) => sendJson(res, 200, userBody(ctx, user)),
+    respond: (ctx, res, caller) =>
+      sendJson(
+        res,
+        200,
+        caller.kind === 'user'
+          ? userBody(ctx, caller.user)
+          : appUserBody(caller.consumer),
+      ),
   },
   '/2.0/user/workspaces': userWorkspaces,
   '/2.0/user/emails': {
     scope: 'email',
-    respond: (_ctx, res, user, query, selfUrl) =>
-      sendJson(res, 200, paginate(emailValues(user), query, selfUrl)),
+    respond: (_ctx, res, caller, query, selfUrl) => {
+      const emails = caller.kind === 'user' ? emailValues(caller.user) : [];
+      sendJson(res, 200, paginate(emails, query, selfUrl));
+    },
   },
 };
 
@@ -48,28 +57,6 @@ function findRoute(
   return undefined;
 }
 
-/**
- * The bearer token of the Authorization header: Bitbucket no longer accepts
- * an access_token query parameter or form field
- */
-function authenticate(
-  ctx: SimulatorContext,
-  authorization: string | undefined,
-): AccessTokenRecord | string {
-  const token = /^bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (!token) {
-    return 'Access tokens are accepted in the Authorization header only: Authorization: Bearer <access_token>.';
-  }
-  const record = ctx.tokens.getAccessToken(token);
-  if (!record) {
-    return 'Invalid access token.';
-  }
-  if (record.expiresAt <= Date.now()) {
-    return 'Access token expired.';
-  }
-  return record;
-}
-
 /** `/2.0/*`: the REST endpoints a sign-in and the org provider need */
 export function handleApi(
   ctx: SimulatorContext,
@@ -92,9 +79,9 @@ export function handleApi(
     sendJson(res, 404, apiErrorBody('Resource not found'));
     return;
   }
-  const auth = authenticate(ctx, req.headers.authorization);
-  if (typeof auth === 'string') {
-    sendJson(res, 401, apiErrorBody(auth));
+  const caller = authenticate(ctx, req.headers.authorization);
+  if (typeof caller === 'string') {
+    sendJson(res, 401, apiErrorBody(caller));
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -102,23 +89,25 @@ export function handleApi(
     return;
   }
   const { route } = found;
-  if (!hasScope(auth.scopes, route.scope)) {
+  if (!hasScope(caller.scopes, route.scope)) {
     sendJson(
       res,
       403,
       apiErrorBody(
         'Your credentials lack one or more required privilege scopes.',
-        { required: [route.scope], granted: auth.scopes },
+        { required: [route.scope], granted: caller.scopes },
       ),
     );
     return;
   }
-  const user = ctx.users.get(auth.username);
-  if (!user) {
-    sendJson(res, 401, apiErrorBody('Invalid access token.'));
-    return;
-  }
   const query = new URLSearchParams(rawQuery);
   query.delete('access_token'); // never echo a token into `next`
-  route.respond(ctx, res, user, query, `${ctx.url}${normalized}`, found.params);
+  route.respond(
+    ctx,
+    res,
+    caller,
+    query,
+    `${ctx.url}${normalized}`,
+    found.params,
+  );
 }

@@ -1,5 +1,6 @@
 import { avatarUrlOf, SimulatorContext } from './context';
-import { SimulatorUser } from './types';
+import { stableUuid } from './stableUuid';
+import { SimulatorConsumer, SimulatorUser } from './types';
 
 /** The simulator's accounts have no creation date of their own: a fixed one keeps responses stable */
 const CREATED_ON = '2019-03-14T09:26:53.512031+00:00';
@@ -72,4 +73,18 @@ export function workspaceSummary(ctx: SimulatorContext, w: UserWorkspace) {
 /** A workspace as the workspace endpoints of the current user show it */
 export function workspaceBase(w: UserWorkspace) {
   return { type: 'workspace_base', uuid: w.uuid, slug: w.slug, name: w.name };
+}
+
+/** `GET /2.0/user` for a client-credentials token; the app user has no username, nickname or email */
+export function appUserBody(consumer: SimulatorConsumer) {
+  const uuid = stableUuid(`app-user:${consumer.key}`);
+  return {
+    type: 'app_user',
+    uuid,
+    account_id: `557058:${uuid.slice(1, -1)}`,
+    display_name: `${consumer.key} (app user)`,
+    account_status: 'active',
+    links: {},
+    created_on: CREATED_ON,
+  };
 }

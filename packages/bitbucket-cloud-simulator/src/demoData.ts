@@ -140,9 +140,9 @@ export const demoUsers: SimulatorUser[] = [
 
 /**
  * The OAuth consumer the simulator knows by default; matches the defaults of
- * the CLI and of a local Backstage backend. It is private and owned by
- * alice-bb, an owner of acme, so the org provider can read acme's members
- * with the client-credentials grant.
+ * the CLI and of a local Backstage backend. It is private and owned by the
+ * acme workspace, so the org provider can read acme's members with the
+ * client-credentials grant.
  *
  * @public
  */
@@ -152,5 +152,5 @@ export const demoConsumer: SimulatorConsumer = {
   callbackUrl: 'http://localhost:7007/api/auth/bitbucket/handler/frame',
   scopes: ['account', 'email', 'team'],
   isPrivate: true,
-  owner: 'alice-bb',
+  workspace: 'acme',
 };

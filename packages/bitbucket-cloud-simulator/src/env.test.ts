@@ -34,7 +34,7 @@ describe('simulatorOptionsFromEnv', () => {
           callbackUrl: 'http://localhost:7007/cb',
           scopes: ['account', 'email'],
           isPrivate: true,
-          owner: 'alice-bb',
+          workspace: 'acme',
         },
       ],
       latencyMs: 25,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { stableUuid } from './stableUuid';
 import { SimulatorUser, WorkspacePermission } from './types';
 
 /**
@@ -15,15 +15,6 @@ export interface GenerateWorkspaceOptions {
   name?: string;
 }
 
-/** A stable braced uuid from a seed, so generated data is the same on every run */
-function uuidFrom(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `{${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(
-    13,
-    16,
-  )}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}}`;
-}
-
 /**
  * The members of one generated workspace, for tests and benchmarks of
  * workspace-wide reads. Deterministic: the same options give the same users.
@@ -35,7 +26,7 @@ function uuidFrom(seed: string): string {
  * - one confirmed primary email each, `<username>@example.com`
  *
  * Pass them as `users` (with `demoUsers` if those are wanted too), and give
- * a private consumer `owner: '<slug>-user-0'` to read the workspace.
+ * a private consumer `workspace: '<slug>'` to read the workspace.
  *
  * @public
  */
@@ -49,14 +40,14 @@ export function generateWorkspace(
   const workspace = {
     slug,
     name: options.name ?? slug,
-    uuid: uuidFrom(`workspace:${slug}`),
+    uuid: stableUuid(`workspace:${slug}`),
   };
   return Array.from({ length: members }, (_, i) => {
     const username = `${slug}-user-${i}`;
     const permission: WorkspacePermission = i % 500 === 0 ? 'owner' : 'member';
     return {
-      uuid: uuidFrom(`user:${slug}:${i}`),
-      accountId: `557058:${uuidFrom(`account:${slug}:${i}`).slice(1, -1)}`,
+      uuid: stableUuid(`user:${slug}:${i}`),
+      accountId: `557058:${stableUuid(`account:${slug}:${i}`).slice(1, -1)}`,
       username,
       nickname: i % 100 === 99 ? `user${i - 1}` : `user${i}`,
       displayName: `Member ${i} of ${workspace.name}`,

@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { findWorkspace } from './caller';
 import { SimulatorContext } from './context';
 import { ConsentParams, renderConsentPage } from './consentPage';
 import { appendQuery, parseQuery, readBody, sendJson } from './http';
@@ -241,7 +242,7 @@ function sendTokens(
   );
 }
 
-/** A token for the account that owns the consumer, with the consumer's permissions; private consumers only */
+/** A token for the consumer's app user, with the consumer's permissions; private consumers only */
 function clientCredentialsGrant(
   ctx: SimulatorContext,
   res: ServerResponse,
@@ -256,23 +257,22 @@ function clientCredentialsGrant(
     );
     return;
   }
-  if (consumer.owner === undefined || !ctx.users.has(consumer.owner)) {
+  if (
+    consumer.workspace === undefined ||
+    !findWorkspace(ctx, consumer.workspace)
+  ) {
     // a simulator set-up mistake, not something Bitbucket can answer
     oauthError(
       res,
       400,
       'unauthorized_client',
-      `The private consumer's owner ${JSON.stringify(
-        consumer.owner ?? null,
-      )} is not one of the simulator's users`,
+      `The private consumer's workspace ${JSON.stringify(
+        consumer.workspace ?? null,
+      )} is not a workspace of any of the simulator's users: set "workspace" on the consumer`,
     );
     return;
   }
-  const grant: Grant = {
-    consumerKey: consumer.key,
-    username: consumer.owner,
-    scopes: consumer.scopes,
-  };
+  const grant: Grant = { consumerKey: consumer.key, scopes: consumer.scopes };
   sendTokens(ctx, res, grant, undefined, 'client_credentials');
 }
 

@@ -1,6 +1,6 @@
 import { ServerResponse } from 'node:http';
+import { Caller } from './caller';
 import { SimulatorContext } from './context';
-import { SimulatorUser } from './types';
 
 /** One REST endpoint: the scope it needs and how it answers */
 export type Route = {
@@ -8,7 +8,7 @@ export type Route = {
   respond: (
     ctx: SimulatorContext,
     res: ServerResponse,
-    user: SimulatorUser,
+    caller: Caller,
     query: URLSearchParams,
     selfUrl: string,
     /** What a parameterised route's pattern captured */

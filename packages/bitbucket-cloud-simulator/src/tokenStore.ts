@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 /** Who a code or token was issued to, and with which scopes */
 export interface Grant {
   consumerKey: string;
-  username: string;
+  /** The account the token acts as; none for the consumer's app user (client-credentials grant) */
+  username?: string;
   scopes: string[];
 }
 

@@ -50,8 +50,12 @@ export interface SimulatorConsumer {
    * grant `client_credentials`. Default false.
    */
   isPrivate?: boolean;
-  /** Username of the account that owns the consumer: a client-credentials token acts as it. Required when private */
-  owner?: string;
+  /**
+   * Slug of the workspace that owns the consumer. A client-credentials token
+   * acts as the consumer's app user, which reaches this workspace only.
+   * Required for that grant.
+   */
+  workspace?: string;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { userSummary, workspaceBase } from './apiBodies';
+import { appUserBody, userSummary, workspaceBase } from './apiBodies';
+import { workspacesOf } from './caller';
 import { apiErrorBody, sendJson } from './http';
 import { paginate } from './pagination';
 import { Route } from './route';
@@ -6,8 +7,8 @@ import { Route } from './route';
 /** `GET /2.0/user/workspaces`: whether the caller administers each of their workspaces */
 export const userWorkspaces: Route = {
   scope: 'account',
-  respond: (_ctx, res, user, query, selfUrl) => {
-    const values = user.workspaces.map(w => ({
+  respond: (ctx, res, caller, query, selfUrl) => {
+    const values = workspacesOf(ctx, caller).map(w => ({
       type: 'workspace_access',
       administrator: w.permission === 'owner',
       workspace: workspaceBase(w),
@@ -22,9 +23,9 @@ export const userWorkspaces: Route = {
  */
 export const userWorkspacePermission: Route = {
   scope: 'account',
-  respond: (ctx, res, user, _query, _selfUrl, [rawSlug]) => {
+  respond: (ctx, res, caller, _query, _selfUrl, [rawSlug]) => {
     const slug = decodeURIComponent(rawSlug);
-    const workspace = user.workspaces.find(w => w.slug === slug);
+    const workspace = workspacesOf(ctx, caller).find(w => w.slug === slug);
     if (!workspace) {
       sendJson(res, 404, apiErrorBody(`Workspace ${slug} not found`));
       return;
@@ -32,7 +33,10 @@ export const userWorkspacePermission: Route = {
     sendJson(res, 200, {
       type: 'workspace_membership',
       permission: workspace.permission,
-      user: userSummary(ctx, user),
+      user:
+        caller.kind === 'user'
+          ? userSummary(ctx, caller.user)
+          : appUserBody(caller.consumer),
       workspace: workspaceBase(workspace),
     });
   },

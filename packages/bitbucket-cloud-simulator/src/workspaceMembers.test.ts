@@ -67,11 +67,12 @@ describe('client-credentials grant', () => {
       consumers: [
         demoConsumer,
         publicConsumer,
+        { ...publicConsumer, key: 'no-workspace', isPrivate: true },
         {
           ...publicConsumer,
-          key: 'orphan',
+          key: 'unknown-workspace',
           isPrivate: true,
-          owner: 'nobody',
+          workspace: 'nowhere',
         },
       ],
     });
@@ -81,7 +82,7 @@ describe('client-credentials grant', () => {
     await sim.stop();
   });
 
-  it("gives a private consumer a token that acts as its owner, with the consumer's scopes and no refresh token", async () => {
+  it("gives a private consumer a token with the consumer's scopes and no refresh token, acting as the consumer's app user", async () => {
     const res = await postToken(sim, { grant_type: 'client_credentials' });
     expect(res.status).toBe(200);
     const body = await res.json();
@@ -93,9 +94,64 @@ describe('client-credentials grant', () => {
       state: 'client_credentials',
     });
     const me = await getApi(sim, '/2.0/user', body.access_token);
-    expect(((await me.json()) as { username: string }).username).toBe(
-      'alice-bb',
-    );
+    expect(me.status).toBe(200);
+    const appUser = {
+      type: 'app_user',
+      uuid: expect.stringMatching(/^\{[0-9a-f-]{36}\}$/),
+      account_id: expect.stringMatching(/^557058:[0-9a-f-]{36}$/),
+      display_name: 'simulator-client-id (app user)',
+      account_status: 'active',
+      links: {},
+      created_on: expect.any(String),
+    };
+    const body2 = await me.json();
+    expect(body2).toEqual(appUser);
+    expect(demoUsers.map(u => u.uuid)).not.toContain(body2.uuid);
+    // the same app user for every token of the consumer
+    const again = await clientCredentialsToken(sim);
+    const me2 = await getApi(sim, '/2.0/user', again);
+    expect(((await me2.json()) as { uuid: string }).uuid).toBe(body2.uuid);
+  });
+
+  it("lets the app user reach only the consumer's workspace, as a member without email", async () => {
+    const token = await clientCredentialsToken(sim);
+    const get = async (path: string) => {
+      const res = await getApi(sim, path, token);
+      return { status: res.status, body: await res.json() };
+    };
+    expect((await get('/2.0/user/emails')).body).toMatchObject({
+      size: 0,
+      values: [],
+    });
+    expect((await get('/2.0/user/workspaces')).body.values).toEqual([
+      {
+        type: 'workspace_access',
+        administrator: false,
+        workspace: expect.objectContaining({ slug: 'acme' }),
+      },
+    ]);
+    const permission = await get('/2.0/user/workspaces/acme/permission');
+    expect(permission.body).toMatchObject({
+      type: 'workspace_membership',
+      permission: 'member',
+      user: { type: 'app_user' },
+    });
+    // alice-bb, an owner of acme, also owns alice-personal: the app user does not
+    for (const slug of ['alice-personal', 'other-co']) {
+      for (const path of [
+        `/2.0/workspaces/${slug}/members`,
+        `/2.0/workspaces/${slug}/permissions`,
+        `/2.0/user/workspaces/${slug}/permission`,
+      ]) {
+        expect(await get(path)).toEqual({
+          status: 404,
+          body: {
+            type: 'error',
+            error: { message: `Workspace ${slug} not found` },
+          },
+        });
+      }
+    }
   });
 
   it('accepts the credentials as form fields too', async () => {
@@ -133,16 +189,22 @@ describe('client-credentials grant', () => {
     );
   });
 
-  it('says so when a private consumer names an owner the simulator does not know', async () => {
-    const res = await postToken(
-      sim,
-      { grant_type: 'client_credentials' },
-      { consumer: { key: 'orphan', secret: 'public-secret' } },
-    );
-    expect(res.status).toBe(400);
-    expect(
-      ((await res.json()) as { error_description: string }).error_description,
-    ).toContain('"nobody" is not one of the simulator\'s users');
+  it('says so when a private consumer has no workspace the simulator knows', async () => {
+    for (const [key, named] of [
+      ['no-workspace', 'null'],
+      ['unknown-workspace', '"nowhere"'],
+    ]) {
+      const res = await postToken(
+        sim,
+        { grant_type: 'client_credentials' },
+        { consumer: { key, secret: 'public-secret' } },
+      );
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'unauthorized_client',
+        error_description: `The private consumer's workspace ${named} is not a workspace of any of the simulator's users: set "workspace" on the consumer`,
+      });
+    }
   });
 });
 
@@ -301,10 +363,7 @@ describe('generateWorkspace', () => {
 
   it('is served page by page: 250 members in 3 pages of 100', async () => {
     const users = generateWorkspace({ slug: 'big', members: 250 });
-    const consumer: SimulatorConsumer = {
-      ...demoConsumer,
-      owner: 'big-user-0',
-    };
+    const consumer: SimulatorConsumer = { ...demoConsumer, workspace: 'big' };
     const sim = await startBitbucketSimulator({
       users: [...demoUsers, ...users],
       consumers: [consumer],

@@ -1,4 +1,5 @@
 import { UserWorkspace, userSummary, workspaceSummary } from './apiBodies';
+import { workspacesOf } from './caller';
 import { SimulatorContext } from './context';
 import { apiErrorBody, sendJson } from './http';
 import { paginate } from './pagination';
@@ -20,7 +21,7 @@ function membershipsOf(ctx: SimulatorContext, slug: string) {
 
 /**
  * `GET /2.0/workspaces/{workspace}/members` and `.../permissions`. A
- * workspace the caller is not in answers 404, as an unknown one does.
+ * workspace the caller does not reach answers 404, as an unknown one does.
  */
 export function workspaceList(kind: 'members' | 'permissions'): Route {
   return {
@@ -28,7 +29,7 @@ export function workspaceList(kind: 'members' | 'permissions'): Route {
     respond: (ctx, res, caller, query, selfUrl, [rawSlug]) => {
       const slug = decodeURIComponent(rawSlug);
       const memberships = membershipsOf(ctx, slug);
-      if (!memberships.some(m => m.user.username === caller.username)) {
+      if (!workspacesOf(ctx, caller).some(w => w.slug === slug)) {
         sendJson(res, 404, apiErrorBody(`Workspace ${slug} not found`));
         return;
       }
