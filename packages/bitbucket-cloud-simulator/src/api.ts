@@ -17,6 +17,7 @@ function hasScope(granted: string[], required: string): boolean {
 const routes: Record<string, Route> = {
   '/2.0/user': {
     scope: 'account',
+    apiTokenScope: 'read:user:bitbucket',
     respond: (ctx, res, caller) =>
       sendJson(
         res,
@@ -29,6 +30,7 @@ const routes: Record<string, Route> = {
   '/2.0/user/workspaces': userWorkspaces,
   '/2.0/user/emails': {
     scope: 'email',
+    apiTokenScope: 'read:user:bitbucket',
     respond: (_ctx, res, caller, query, selfUrl) => {
       const emails = caller.kind === 'user' ? emailValues(caller.user) : [];
       sendJson(res, 200, paginate(emails, query, selfUrl));
@@ -89,13 +91,15 @@ export function handleApi(
     return;
   }
   const { route } = found;
-  if (!hasScope(caller.scopes, route.scope)) {
+  const required =
+    caller.credential === 'api-token' ? route.apiTokenScope : route.scope;
+  if (!hasScope(caller.scopes, required)) {
     sendJson(
       res,
       403,
       apiErrorBody(
         'Your credentials lack one or more required privilege scopes.',
-        { required: [route.scope], granted: caller.scopes },
+        { required: [required], granted: caller.scopes },
       ),
     );
     return;

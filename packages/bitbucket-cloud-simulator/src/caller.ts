@@ -4,9 +4,20 @@ import { SimulatorConsumer, SimulatorUser } from './types';
 
 /** Who a REST request acts as, and with which scopes */
 export type Caller =
-  | { kind: 'user'; user: SimulatorUser; scopes: string[] }
+  | {
+      kind: 'user';
+      user: SimulatorUser;
+      /** OAuth scopes of an access token, or an API token's own scopes */
+      scopes: string[];
+      credential: 'access-token' | 'api-token';
+    }
   /** A client-credentials token acts as the consumer's app user */
-  | { kind: 'app'; consumer: SimulatorConsumer; scopes: string[] };
+  | {
+      kind: 'app';
+      consumer: SimulatorConsumer;
+      scopes: string[];
+      credential: 'access-token';
+    };
 
 /**
  * A workspace by slug. The simulator keeps workspaces only in its users'

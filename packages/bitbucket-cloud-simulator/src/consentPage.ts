@@ -1,3 +1,4 @@
+import { accountEmail } from './accountEmail';
 import { escapeHtml as esc } from './http';
 import { SimulatorConsumer, SimulatorUser } from './types';
 
@@ -71,8 +72,7 @@ ${body}
 function userHint(user: SimulatorUser): string {
   // the address sign-in uses, as the auth module picks it: the primary one if
   // confirmed, else the first confirmed one; the others marked after it
-  const confirmed = user.emails.filter(e => e.isConfirmed);
-  const used = confirmed.find(e => e.isPrimary) ?? confirmed[0];
+  const used = accountEmail(user);
   const others = user.emails
     .filter(e => e !== used)
     .map(e => `${e.email}${e.isConfirmed ? '' : ' (unconfirmed)'}`);

@@ -41,6 +41,12 @@ export const demoUsers: SimulatorUser[] = [
         isConfirmed: true,
       },
     ],
+    apiTokens: [
+      {
+        token: 'simulator-api-token-alice',
+        scopes: ['read:user:bitbucket', 'read:workspace:bitbucket'],
+      },
+    ],
     workspaces: [
       { ...acme, permission: 'owner' },
       {
@@ -137,6 +143,18 @@ export const demoUsers: SimulatorUser[] = [
     ],
   },
 ];
+
+/**
+ * An Atlassian API token of alice-bb, an owner of acme, with scopes
+ * `read:user:bitbucket` and `read:workspace:bitbucket`: send
+ * `Authorization: Basic base64(email:token)` to the REST API.
+ *
+ * @public
+ */
+export const demoApiToken = {
+  email: 'alice@example.com',
+  token: 'simulator-api-token-alice',
+} as const;
 
 /**
  * The OAuth consumer the simulator knows by default; matches the defaults of

@@ -6,7 +6,7 @@
  */
 
 export { startBitbucketSimulator } from './server';
-export { demoConsumer, demoUsers } from './demoData';
+export { demoApiToken, demoConsumer, demoUsers } from './demoData';
 export { generateWorkspace } from './generateWorkspace';
 export type { GenerateWorkspaceOptions } from './generateWorkspace';
 export { simulatorOptionsFromEnv } from './env';

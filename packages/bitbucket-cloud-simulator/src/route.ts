@@ -4,7 +4,10 @@ import { SimulatorContext } from './context';
 
 /** One REST endpoint: the scope it needs and how it answers */
 export type Route = {
+  /** The OAuth scope an access token needs */
   scope: string;
+  /** The scope an Atlassian API token needs */
+  apiTokenScope: 'read:user:bitbucket' | 'read:workspace:bitbucket';
   respond: (
     ctx: SimulatorContext,
     res: ServerResponse,

@@ -29,6 +29,13 @@ export interface SimulatorUser {
     uuid: string;
     permission: WorkspacePermission;
   }>;
+  /**
+   * Atlassian API tokens: HTTP Basic with the account's email (its primary
+   * email if confirmed, else its first confirmed one) and a token acts as
+   * the user on the REST API, with the token's scopes, e.g.
+   * `read:user:bitbucket`, `read:workspace:bitbucket`
+   */
+  apiTokens?: Array<{ token: string; scopes: string[] }>;
 }
 
 /**

@@ -7,6 +7,7 @@ import { Route } from './route';
 /** `GET /2.0/user/workspaces`: whether the caller administers each of their workspaces */
 export const userWorkspaces: Route = {
   scope: 'account',
+  apiTokenScope: 'read:user:bitbucket',
   respond: (ctx, res, caller, query, selfUrl) => {
     const values = workspacesOf(ctx, caller).map(w => ({
       type: 'workspace_access',
@@ -23,6 +24,7 @@ export const userWorkspaces: Route = {
  */
 export const userWorkspacePermission: Route = {
   scope: 'account',
+  apiTokenScope: 'read:user:bitbucket',
   respond: (ctx, res, caller, _query, _selfUrl, [rawSlug]) => {
     const slug = decodeURIComponent(rawSlug);
     const workspace = workspacesOf(ctx, caller).find(w => w.slug === slug);

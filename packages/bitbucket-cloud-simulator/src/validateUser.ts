@@ -19,6 +19,16 @@ const USER_FIELDS: Record<string, (value: unknown) => boolean> = {
         typeof e?.isPrimary === 'boolean' &&
         typeof e?.isConfirmed === 'boolean',
     ),
+  apiTokens: v =>
+    v === undefined ||
+    (Array.isArray(v) &&
+      v.every(
+        t =>
+          typeof t?.token === 'string' &&
+          t.token !== '' &&
+          Array.isArray(t?.scopes) &&
+          t.scopes.every((s: unknown) => typeof s === 'string'),
+      )),
   workspaces: v =>
     Array.isArray(v) &&
     v.every(

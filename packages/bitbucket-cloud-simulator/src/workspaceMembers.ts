@@ -26,6 +26,7 @@ function membershipsOf(ctx: SimulatorContext, slug: string) {
 export function workspaceList(kind: 'members' | 'permissions'): Route {
   return {
     scope: 'account',
+    apiTokenScope: 'read:workspace:bitbucket',
     respond: (ctx, res, caller, query, selfUrl, [rawSlug]) => {
       const slug = decodeURIComponent(rawSlug);
       const memberships = membershipsOf(ctx, slug);
