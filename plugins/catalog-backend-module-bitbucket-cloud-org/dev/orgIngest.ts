@@ -33,7 +33,7 @@ const consumer = {
   ...demoConsumer,
   key: 'bench-org-client',
   secret: 'bench-org-secret',
-  owner: `${WORKSPACE}-user-0`,
+  workspace: WORKSPACE,
 };
 
 /** Child mode: the simulator, until the parent goes away */

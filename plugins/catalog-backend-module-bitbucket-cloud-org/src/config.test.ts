@@ -22,6 +22,11 @@ describe('readOrgProviderConfigs', () => {
           tokenUrl: 'http://127.0.0.1:7010/site/oauth2/access_token',
           apiBaseUrl: 'http://127.0.0.1:7010/2.0/',
           schedule: { frequency: { minutes: 5 }, timeout: { seconds: 50 } },
+          limits: {
+            maxMembers: 500,
+            maxBytes: 1_000_000,
+            runTimeout: { seconds: 40 },
+          },
         },
       }),
     ).toEqual([
@@ -32,6 +37,12 @@ describe('readOrgProviderConfigs', () => {
         tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
         apiBaseUrl: 'https://api.bitbucket.org/2.0',
         schedule: { frequency: { minutes: 30 }, timeout: { minutes: 3 } },
+        limits: {
+          maxMembers: 100_000,
+          maxBytes: 256 * 1024 * 1024,
+          // two thirds of the schedule's timeout
+          runTimeoutMs: 120_000,
+        },
       },
       {
         id: 'other',
@@ -39,7 +50,11 @@ describe('readOrgProviderConfigs', () => {
         credential: { email: 'svc@example.com', token: 'api-token' },
         tokenUrl: 'http://127.0.0.1:7010/site/oauth2/access_token',
         apiBaseUrl: 'http://127.0.0.1:7010/2.0',
-        schedule: { frequency: { minutes: 5 }, timeout: { seconds: 50 } },
+        schedule: expect.objectContaining({
+          frequency: { minutes: 5 },
+          timeout: { seconds: 50 },
+        }),
+        limits: { maxMembers: 500, maxBytes: 1_000_000, runTimeoutMs: 40_000 },
       },
     ]);
   });
@@ -135,6 +150,31 @@ describe('readOrgProviderConfigs', () => {
       }),
     ).toThrow(
       'catalog.providers.bitbucketCloudOrg.two.workspaces[1] (acme) and catalog.providers.bitbucketCloudOrg.one.workspace (acme) would both make Group acme',
+    );
+  });
+
+  it('refuses a run deadline that the schedule would pass first, naming both keys', () => {
+    expect(() =>
+      read({
+        acme: {
+          workspace: 'acme',
+          ...consumer,
+          schedule: { frequency: { minutes: 5 }, timeout: { minutes: 1 } },
+          limits: { runTimeout: { minutes: 1 } },
+        },
+      }),
+    ).toThrow(
+      'catalog.providers.bitbucketCloudOrg.acme.limits.runTimeout must be shorter than catalog.providers.bitbucketCloudOrg.acme.schedule.timeout',
+    );
+  });
+
+  it.each([0, -1, 1.5])('refuses a limit of %s', value => {
+    expect(() =>
+      read({
+        acme: { workspace: 'acme', ...consumer, limits: { maxMembers: value } },
+      }),
+    ).toThrow(
+      `catalog.providers.bitbucketCloudOrg.acme.limits.maxMembers must be a positive whole number, got ${value}`,
     );
   });
 });

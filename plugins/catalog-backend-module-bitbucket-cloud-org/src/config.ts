@@ -3,12 +3,9 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { BITBUCKET_CLOUD_URLS } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { ownersGroupName, workspaceGroupName } from './entities';
-
-/** Where Bitbucket Cloud lives; overridable so tests and the local simulator never need the internet. */
-export const BITBUCKET_TOKEN_URL =
-  'https://bitbucket.org/site/oauth2/access_token';
-export const BITBUCKET_API_BASE_URL = 'https://api.bitbucket.org/2.0';
+import { readRunLimits, RunLimits } from './runLimits';
 
 export const CONFIG_ROOT = 'catalog.providers.bitbucketCloudOrg';
 
@@ -40,6 +37,7 @@ export interface OrgProviderConfig {
   tokenUrl: string;
   apiBaseUrl: string;
   schedule: SchedulerServiceTaskScheduleDefinition;
+  limits: RunLimits;
 }
 
 /**
@@ -57,20 +55,24 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
     const c = providers.getConfig(id);
     const workspaces = readWorkspaces(c, id);
     configured.push(...workspaces);
+    const schedule = c.has('schedule')
+      ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+          c.getConfig('schedule'),
+        )
+      : DEFAULT_SCHEDULE;
     return {
       id,
       workspaces: workspaces.map(w => w.slug),
       credential: readCredential(c, id),
-      tokenUrl: readUrl(c, id, 'tokenUrl', BITBUCKET_TOKEN_URL),
-      apiBaseUrl: readUrl(c, id, 'apiBaseUrl', BITBUCKET_API_BASE_URL).replace(
-        /\/+$/,
-        '',
-      ),
-      schedule: c.has('schedule')
-        ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
-            c.getConfig('schedule'),
-          )
-        : DEFAULT_SCHEDULE,
+      tokenUrl: readUrl(c, id, 'tokenUrl', BITBUCKET_CLOUD_URLS.tokenUrl),
+      apiBaseUrl: readUrl(
+        c,
+        id,
+        'apiBaseUrl',
+        BITBUCKET_CLOUD_URLS.apiBaseUrl,
+      ).replace(/\/+$/, ''),
+      schedule,
+      limits: readRunLimits(c, `${CONFIG_ROOT}.${id}`, schedule),
     };
   });
   refuseSharedGroupNames(configured);

@@ -2,7 +2,6 @@ import { KubernetesValidatorFunctions } from '@backstage/catalog-model';
 import {
   orgEntities,
   ownersGroupName,
-  userEntityName,
   WorkspaceRead,
   workspaceGroupName,
 } from './entities';
@@ -35,28 +34,20 @@ function userNames(...workspaces: WorkspaceRead[]) {
 }
 
 describe('User entity names', () => {
-  it('come from the Bitbucket uuid, which no member chooses: bitbucket- and its 32 hex digits with dashes', () => {
-    expect(userEntityName(ALICE)).toBe(
-      'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e',
+  it('are the Bitbucket uuid, which no member chooses: without braces, in lower case', () => {
+    const names = userNames(
+      workspace('acme', [
+        { uuid: ALICE, nickname: 'alice' },
+        // the same uuid in capitals is the same person
+        { uuid: ALICE.toUpperCase(), nickname: 'alice' },
+      ]),
     );
-    // uuids are hex: the same uuid in capitals is the same person
-    expect(userEntityName(ALICE.toUpperCase())).toBe(userEntityName(ALICE));
-    expect(
-      KubernetesValidatorFunctions.isValidObjectName(userEntityName(ALICE)!),
-    ).toBe(true);
-  });
-
-  it('are not made from anything but a uuid as Bitbucket writes it', () => {
-    for (const notAUuid of [
-      '',
-      'alice',
-      '{a}',
+    expect(Object.values(names)).toEqual([
       '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e',
-      '{4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e}x',
-      '{4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3g}',
-    ]) {
-      expect(userEntityName(notAUuid)).toBeUndefined();
-    }
+    ]);
+    expect(
+      KubernetesValidatorFunctions.isValidObjectName(Object.values(names)[0]),
+    ).toBe(true);
   });
 
   it('a nickname equal to a hand-written User name gets its member no such name', () => {
@@ -68,7 +59,7 @@ describe('User entity names', () => {
             { uuid: MALLORY, nickname, displayName: 'Alice Anderson' },
           ]),
         ),
-      ).toEqual({ [MALLORY]: 'bitbucket-06eaa404-828a-4eab-af9d-e8e948a8f0cf' });
+      ).toEqual({ [MALLORY]: '06eaa404-828a-4eab-af9d-e8e948a8f0cf' });
     }
   });
 
@@ -87,30 +78,19 @@ describe('User entity names', () => {
   it("a nickname that spells another member's entity name takes nothing from them", () => {
     const names = userNames(
       workspace('acme', [
-        { uuid: MALLORY, nickname: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440' },
+        { uuid: MALLORY, nickname: '6d69852f-142d-4335-bd37-6eadb0e56440' },
         { uuid: BOB, nickname: 'bob' },
       ]),
     );
     expect(names).toEqual({
-      [MALLORY]: 'bitbucket-06eaa404-828a-4eab-af9d-e8e948a8f0cf',
-      [BOB]: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440',
+      [MALLORY]: '06eaa404-828a-4eab-af9d-e8e948a8f0cf',
+      [BOB]: '6d69852f-142d-4335-bd37-6eadb0e56440',
     });
-  });
-
-  it('skips a listed member without a uuid as Bitbucket writes it: nothing identifies them', () => {
-    expect(
-      userNames(
-        workspace('acme', [
-          { uuid: 'alice', nickname: 'alice' },
-          { uuid: BOB, nickname: 'bob' },
-        ]),
-      ),
-    ).toEqual({ [BOB]: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440' });
   });
 });
 
 describe('workspace group names', () => {
-  it("follow the auth module's workspaceOwnership rule: lowercased slug, cut to 63, alphanumeric ends", () => {
+  it('are the lowercased slug, cut to 63, alphanumeric ends', () => {
     expect(workspaceGroupName('acme')).toBe('acme');
     expect(workspaceGroupName('Acme_Corp')).toBe('acme_corp');
     expect(workspaceGroupName(`${'a'.repeat(62)}-b`)).toBe('a'.repeat(62));
@@ -130,7 +110,7 @@ describe('orgEntities', () => {
     { uuid: BOB, nickname: 'bob', displayName: 'Bob Brown' },
     { uuid: CAROL, nickname: 'carol' },
   ];
-  const aliceName = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+  const aliceName = '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
 
   it('makes a User per member with the uuid annotation, title, profile and memberships, and nothing Bitbucket does not say', () => {
     const entities = orgEntities([

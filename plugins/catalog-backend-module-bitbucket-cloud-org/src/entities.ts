@@ -5,41 +5,17 @@ import {
   UserEntity,
 } from '@backstage/catalog-model';
 import {
+  BITBUCKET_USER_ID_ANNOTATION,
+  bitbucketUserEntityName,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import {
   WorkspaceMember,
   WorkspaceMemberPermission,
 } from './BitbucketOrgClient';
 
-/**
- * The annotation holding the member's Bitbucket uuid, which the auth module's
- * `userIdMatchingUserEntityAnnotation` matches, with or without braces.
- *
- * @public
- */
-export const BITBUCKET_USER_ID_ANNOTATION = 'bitbucket.org/user-id';
-
 const MAX_NAME_LENGTH = 63;
 
-/** How Bitbucket writes a uuid: hex digits 8-4-4-4-12 in curly braces */
-const BITBUCKET_UUID =
-  /^\{([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}$/i;
-
-/**
- * `bitbucket-<uuid without braces>`, lowercased; undefined for anything that
- * is not a Bitbucket uuid. Members choose their nicknames and display names,
- * never their uuid, so no member can pick another's name, a hand-written
- * User's name, or a name another provider makes from a login (GitHub logins
- * are at most 39 characters; this is 46).
- */
-export function userEntityName(uuid: string): string | undefined {
-  const bare = BITBUCKET_UUID.exec(uuid)?.[1];
-  return bare && `bitbucket-${bare.toLowerCase()}`;
-}
-
-/**
- * Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at
- * both ends. The same rule as the auth module's, so the workspace group is
- * the one its `workspaceOwnership` option names.
- */
+/** Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at both ends */
 function toEntityName(value: string): string {
   return value
     .replace(/[^a-zA-Z0-9._-]+/g, '-')
@@ -47,7 +23,7 @@ function toEntityName(value: string): string {
     .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
 }
 
-/** `group:default/<name>` is what the auth module's `workspaceOwnership` adds to ownership refs */
+/** The workspace's Group: its slug, which the admin chose by configuring it */
 export function workspaceGroupName(workspace: string): string {
   return toEntityName(workspace.toLowerCase());
 }
@@ -91,15 +67,13 @@ export function orgEntities(
     const owners = new Set(
       workspace.permissions
         .filter(p => p.permission === 'owner')
-        .map(p => userEntityName(p.uuid)),
+        .map(p => bitbucketUserEntityName(p.uuid)),
     );
     let hasOwners = false;
 
     for (const member of workspace.members) {
-      const name = userEntityName(member.uuid);
-      if (!name) {
-        continue;
-      }
+      // the uuid, which no member chooses; the client refuses any other
+      const name = bitbucketUserEntityName(member.uuid);
       const memberOf = owners.has(name)
         ? [workspaceGroup, ownersGroup]
         : [workspaceGroup];

@@ -6,4 +6,4 @@
  */
 export { catalogModuleBitbucketCloudOrg as default } from './module';
 export { BitbucketCloudOrgEntityProvider } from './provider';
-export { BITBUCKET_USER_ID_ANNOTATION } from './entities';
+export { BITBUCKET_USER_ID_ANNOTATION } from '@bitbucket-signin/plugin-bitbucket-cloud-common';

@@ -15,14 +15,14 @@ import {
 import { recordingLogger } from './__testUtils__/recordingLogger';
 import { BitbucketCloudOrgEntityProvider } from './provider';
 
-const ALICE = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
-const BOB = 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440';
+const ALICE = '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+const BOB = '6d69852f-142d-4335-bd37-6eadb0e56440';
 
 const big = generateWorkspace({ slug: 'big', members: 150 });
 const bigConsumer = {
   ...demoConsumer,
   key: 'big-consumer',
-  owner: 'big-user-0',
+  workspace: 'big',
 };
 
 describe('BitbucketCloudOrgEntityProvider', () => {
@@ -124,8 +124,8 @@ describe('BitbucketCloudOrgEntityProvider', () => {
       'Group:acme-owners',
       `User:${ALICE}`,
       `User:${BOB}`,
-      'User:bitbucket-5f9f5a48-afc4-4680-8b97-8388a4da3b80',
-      'User:bitbucket-313563ba-8bb3-48f4-b702-9fbbbd60e576',
+      'User:5f9f5a48-afc4-4680-8b97-8388a4da3b80',
+      'User:313563ba-8bb3-48f4-b702-9fbbbd60e576',
     ]);
     const [first] = mutations[0].type === 'full' ? mutations[0].entities : [];
     expect(first.locationKey).toBe('bitbucket-cloud-org-provider:acme');
@@ -152,7 +152,7 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     expect(entityNames).toEqual(
       expect.arrayContaining(
         [big[98], big[99]].map(
-          u => `User:bitbucket-${u.uuid.slice(1, -1)}`,
+          u => `User:${u.uuid.slice(1, -1)}`,
         ),
       ),
     );
@@ -184,9 +184,7 @@ describe('BitbucketCloudOrgEntityProvider', () => {
       await run();
       expect(mutations).toHaveLength(1);
       expect(logger.lines.slice(logged)).toEqual([
-        `error Could not refresh the Users and Groups of Bitbucket Cloud workspace ${workspace} (catalog.providers.bitbucketCloudOrg.${workspace}); the catalog keeps those of the last successful run. Bitbucket Cloud failed: GET ${path}?pagelen=100${
-          after ? '&page=2' : ''
-        } answered HTTP 503`,
+        `error Could not refresh the Users and Groups of Bitbucket Cloud workspace ${workspace} (catalog.providers.bitbucketCloudOrg.${workspace}); the catalog keeps those of the last successful run. Bitbucket Cloud failed: GET ${path} answered HTTP 503. Nothing is wrong with your account or configuration; try again in a moment`,
       ]);
       sim.clearFaults();
       await run();

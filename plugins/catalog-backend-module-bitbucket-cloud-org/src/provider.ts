@@ -11,6 +11,7 @@ import {
   readOrgProviderConfigs,
 } from './config';
 import { orgEntities, WorkspaceRead } from './entities';
+import { describeLimitReached, listLimits } from './runLimits';
 
 /**
  * The members of Bitbucket Cloud workspaces as Users and Groups, one User per
@@ -43,7 +44,7 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
   ) {
     this.#config = config;
     this.#client = new BitbucketOrgClient({
-      providerId: config.id,
+      configKey: `${CONFIG_ROOT}.${config.id}`,
       credential: config.credential,
       tokenUrl: config.tokenUrl,
       apiBaseUrl: config.apiBaseUrl,
@@ -69,30 +70,48 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
 
   /**
    * Reads every page of both lists of every workspace, then replaces this
-   * provider's entities.
-   * A failed read applies nothing, so the catalog keeps the last run's
-   * entities; the failure is logged for the admin.
+   * provider's entities. A run that fails or passes one of its limits
+   * applies nothing, so the catalog keeps the last run's entities; the
+   * failure is logged for the admin.
    */
   async refresh(signal?: AbortSignal): Promise<void> {
     const connection = this.#connection;
     if (!connection) {
       throw new Error(`${this.getProviderName()} is not connected yet`);
     }
-    const { id, workspaces, tokenUrl } = this.#config;
+    const { id, workspaces, tokenUrl, limits } = this.#config;
+    const key = `${CONFIG_ROOT}.${id}`;
     const named = `Bitbucket Cloud workspace${
       workspaces.length > 1 ? 's' : ''
     } ${workspaces.join(', ')}`;
     const started = Date.now();
+    // one deadline for the whole run, body reads included
+    const deadline = AbortSignal.timeout(limits.runTimeoutMs);
+    const run = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const lists = workspaces.length * 2;
     try {
       const read: WorkspaceRead[] = [];
+      let members = 0;
+      let permissions = 0;
       for (const slug of workspaces) {
-        read.push({
+        const workspace: WorkspaceRead = {
           slug,
-          members: await this.#client.listMembers(slug, signal),
-          permissions: await this.#client.listPermissions(slug, signal),
+          members: await this.#client.listMembers(
+            slug,
+            run,
+            listLimits(limits, limits.maxMembers - members, lists),
+          ),
+          permissions: await this.#client.listPermissions(
+            slug,
+            run,
+            listLimits(limits, limits.maxMembers - permissions, lists),
+          ),
           // the workspace's page on Bitbucket, on the host the token comes from
           location: `url:${new URL(tokenUrl).origin}/${slug}`,
-        });
+        };
+        members += workspace.members.length;
+        permissions += workspace.permissions.length;
+        read.push(workspace);
       }
       const entities = orgEntities(read);
       await connection.applyMutation({
@@ -102,7 +121,6 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
           locationKey: this.getProviderName(),
         })),
       });
-      const members = read.reduce((sum, w) => sum + w.members.length, 0);
       this.#logger.info(
         `Read ${members} members of ${named} and applied ${
           entities.length
@@ -110,8 +128,10 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
       );
     } catch (error) {
       this.#logger.error(
-        `Could not refresh the Users and Groups of ${named} (${CONFIG_ROOT}.${id}); the catalog keeps those of the last successful run. ${
-          (error as Error)?.message ?? error
+        `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${
+          describeLimitReached(error, key, limits) ??
+          (error as Error)?.message ??
+          error
         }`,
       );
     }

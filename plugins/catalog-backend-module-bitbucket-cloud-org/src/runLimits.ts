@@ -1,0 +1,94 @@
+import { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-plugin-api';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds, HumanDuration } from '@backstage/types';
+import {
+  BitbucketLimitReachedError,
+  BitbucketPageLimits,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+
+/**
+ * What one run may cost, whatever Bitbucket (or something posing as it)
+ * answers: a hostile or broken members list must not take the backend's
+ * memory, nor a slow-drip body outlive the schedule.
+ */
+export interface RunLimits {
+  /** Rows of the members lists of all workspaces together; the permissions lists likewise */
+  maxMembers: number;
+  /** Answer bytes of all lists together, decompressed */
+  maxBytes: number;
+  /** The whole run, body reads included */
+  runTimeoutMs: number;
+}
+
+/** Ten times the largest workspaces we know of */
+const DEFAULT_MAX_MEMBERS = 100_000;
+/** 100,000 members in both lists at about 1.2 KiB a row, as Bitbucket sends them */
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+/** Bitbucket's smallest page: a list that pages more finely is not Bitbucket */
+const MIN_PAGE_SIZE = 10;
+
+/** `limits` under a provider's config key; the deadline ends before the schedule's timeout */
+export function readRunLimits(
+  c: Config,
+  key: string,
+  schedule: SchedulerServiceTaskScheduleDefinition,
+): RunLimits {
+  const scheduleTimeoutMs = durationToMilliseconds(
+    schedule.timeout as HumanDuration,
+  );
+  const runTimeoutMs = c.has('limits.runTimeout')
+    ? durationToMilliseconds(
+        readDurationFromConfig(c, { key: 'limits.runTimeout' }),
+      )
+    : Math.floor((scheduleTimeoutMs * 2) / 3);
+  if (!(runTimeoutMs > 0 && runTimeoutMs < scheduleTimeoutMs)) {
+    throw new Error(
+      `${key}.limits.runTimeout must be shorter than ${key}.schedule.timeout, so that a run ends itself and says why before the scheduler gives up on it`,
+    );
+  }
+  return {
+    maxMembers: readPositive(c, key, 'maxMembers', DEFAULT_MAX_MEMBERS),
+    maxBytes: readPositive(c, key, 'maxBytes', DEFAULT_MAX_BYTES),
+    runTimeoutMs,
+  };
+}
+
+function readPositive(c: Config, key: string, name: string, fallback: number) {
+  const value = c.getOptionalNumber(`limits.${name}`) ?? fallback;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(
+      `${key}.limits.${name} must be a positive whole number, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The bounds of one list read: the members budget the run has left, and an
+ * even share of its bytes, since the shared client counts bytes per read.
+ */
+export function listLimits(
+  limits: RunLimits,
+  itemsLeft: number,
+  lists: number,
+): BitbucketPageLimits {
+  return {
+    maxItems: itemsLeft,
+    maxPages: Math.ceil(itemsLeft / MIN_PAGE_SIZE) + 1,
+    maxBytes: Math.floor(limits.maxBytes / lists),
+  };
+}
+
+/** A reached limit, with the config key that raises it */
+export function describeLimitReached(
+  error: unknown,
+  key: string,
+  limits: RunLimits,
+): string | undefined {
+  if (!(error instanceof BitbucketLimitReachedError)) {
+    return undefined;
+  }
+  return error.limit === 'maxBytes'
+    ? `${error.message}. The run stopped at ${key}.limits.maxBytes (${limits.maxBytes} bytes per run)`
+    : `${error.message}. The run stopped at ${key}.limits.maxMembers (${limits.maxMembers} members per run)`;
+}
