@@ -1,5 +1,6 @@
 import {
   BitbucketSimulator,
+  demoApiToken,
   demoUsers,
   generateWorkspace,
   SimulatorConsumer,
@@ -214,6 +215,79 @@ describe('BitbucketOrgClient', () => {
       );
     });
 
+  });
+});
+
+describe('BitbucketOrgClient with an Atlassian API token', () => {
+  let sim: BitbucketSimulator;
+  const TOKEN = demoApiToken.token;
+
+  beforeEach(async () => {
+    const [alice, ...others] = demoUsers;
+    sim = await startBitbucketSimulator({
+      users: [
+        alice,
+        // a token made without read:workspace:bitbucket
+        {
+          ...others[0],
+          apiTokens: [{ token: 'bob-token', scopes: ['read:user:bitbucket'] }],
+        },
+        ...others.slice(1),
+      ],
+    });
+  });
+
+  afterEach(async () => {
+    await sim.stop();
+  });
+
+  const withToken = (email: string, token: string) =>
+    clientFor(sim, { credential: { email, token } });
+
+  /** Like failureOf, and the API token is never in the message either */
+  async function refusal(promise: Promise<unknown>) {
+    const error = await failureOf(promise);
+    expect(error.message).not.toContain(TOKEN);
+    return error;
+  }
+
+  it('reads every workspace its account is in, with HTTP Basic and no token request', async () => {
+    const client = withToken(demoApiToken.email, TOKEN);
+    await expect(client.listMembers('acme')).resolves.toHaveLength(4);
+    await expect(client.listPermissions('alice-personal')).resolves.toEqual([
+      { uuid: demoUsers[0].uuid, permission: 'owner' },
+    ]);
+    expect(sim.requestCounts()[TOKEN_PATH]).toBeUndefined();
+  });
+
+  it('a wrong email or token names both keys', async () => {
+    const error = await refusal(
+      withToken('mallory@evil.example', TOKEN).listMembers('acme'),
+    );
+    expect(error.name).toBe('AuthenticationError');
+    expect(error.message).toContain(
+      `Bitbucket did not accept the Atlassian API token: check ${KEY}.apiToken.email (the Atlassian account's email) and ${KEY}.apiToken.token`,
+    );
+  });
+
+  it('a token without read:workspace:bitbucket names the scope and how to make one', async () => {
+    const error = await refusal(
+      withToken('bob.brown@example.com', 'bob-token').listMembers('acme'),
+    );
+    expect(error.name).toBe('NotAllowedError');
+    expect(error.message).toContain(
+      `The API token of ${KEY}.apiToken lacks the scope read:workspace:bitbucket: create an API token with scopes`,
+    );
+  });
+
+  it('a workspace its account is not in says so', async () => {
+    const error = await refusal(
+      withToken(demoApiToken.email, TOKEN).listMembers('other-co'),
+    );
+    expect(error.name).toBe('NotFoundError');
+    expect(error.message).toContain(
+      `There is no workspace "other-co" that the account of ${KEY}.apiToken.email is a member of`,
+    );
   });
 });
 

@@ -7,6 +7,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import {
   BitbucketSimulator,
+  demoApiToken,
   demoConsumer,
   demoUsers,
   generateWorkspace,
@@ -51,12 +52,15 @@ describe('BitbucketCloudOrgEntityProvider', () => {
       workspace?: string;
       clientId?: string;
       clientSecret?: string;
+      /** Instead of workspace and the consumer */
+      workspacesWithApiToken?: string[];
     } = {},
   ) {
     const {
       workspace = 'acme',
       clientId = demoConsumer.key,
       clientSecret = demoConsumer.secret,
+      workspacesWithApiToken,
     } = options;
     const providers = BitbucketCloudOrgEntityProvider.fromConfig(
       new ConfigReader({
@@ -64,9 +68,9 @@ describe('BitbucketCloudOrgEntityProvider', () => {
           providers: {
             bitbucketCloudOrg: {
               [workspace]: {
-                workspace,
-                clientId,
-                clientSecret,
+                ...(workspacesWithApiToken
+                  ? { workspaces: workspacesWithApiToken, apiToken: demoApiToken }
+                  : { workspace, clientId, clientSecret }),
                 tokenUrl: sim.tokenUrl,
                 apiBaseUrl: sim.apiBaseUrl,
                 schedule: {
@@ -157,6 +161,50 @@ describe('BitbucketCloudOrgEntityProvider', () => {
       ),
     );
     expect(sim.requestCounts()['/2.0/workspaces/big/members']).toBe(2);
+  });
+
+  it('makes a person in two workspaces one User in the groups of both, with an API token', async () => {
+    const { run } = await connect({
+      workspacesWithApiToken: ['acme', 'alice-personal'],
+    });
+    await run();
+    const entities =
+      mutations[0].type === 'full'
+        ? mutations[0].entities.map(e => e.entity)
+        : [];
+    expect(names(mutations[0])).toEqual([
+      'Group:acme',
+      'Group:acme-owners',
+      'Group:alice-personal',
+      'Group:alice-personal-owners',
+      `User:${ALICE}`,
+      `User:${BOB}`,
+      'User:5f9f5a48-afc4-4680-8b97-8388a4da3b80',
+      'User:313563ba-8bb3-48f4-b702-9fbbbd60e576',
+    ]);
+    expect(
+      entities.find(e => e.metadata.name === ALICE)!.spec!.memberOf,
+    ).toEqual(['acme', 'acme-owners', 'alice-personal', 'alice-personal-owners']);
+    expect(logger.lines).toEqual([
+      expect.stringMatching(
+        /^info Read 5 members of Bitbucket Cloud workspaces acme, alice-personal and applied 8 Users and Groups in \d+ ms$/,
+      ),
+    ]);
+    expect(sim.requestCounts()['/site/oauth2/access_token']).toBeUndefined();
+  });
+
+  it('names the cause when the consumer cannot reach a configured workspace', async () => {
+    const { run } = await connect({ workspace: 'alice-personal' });
+    await run();
+    expect(mutations).toEqual([]);
+    expect(logger.lines).toEqual([
+      expect.stringContaining(
+        'The OAuth consumer of catalog.providers.bitbucketCloudOrg.alice-personal.clientId cannot reach workspace "alice-personal"',
+      ),
+    ]);
+    expect(logger.lines[0]).toContain(
+      "add the consumer in alice-personal's Workspace settings > OAuth consumers, or use an Atlassian API token",
+    );
   });
 
   it('drops a member who left the workspace at the next run', async () => {
