@@ -1,20 +1,32 @@
 #!/usr/bin/env node
 /*
- * Runs the Bitbucket Cloud simulator as its own process, e.g. for `yarn start`.
- * Loads the TypeScript sources with the same transform `backstage-cli package
- * start` uses (`node --require @backstage/cli/config/nodeTransform.cjs`).
- * Knobs: see README.md (BITBUCKET_SIMULATOR_* environment variables).
+ * The `bitbucket-cloud-simulator` command, e.g.
+ *   npx @bitbucket-signin/bitbucket-cloud-simulator --port 7008 --callback-url http://localhost:7007/api/auth/bitbucket/handler/frame
+ * Installed from the registry it runs the built code (dist/). In this
+ * repository, where src/ is present (and dist/ may be stale or absent), it
+ * loads the TypeScript sources with the transform `backstage-cli package
+ * start` uses, as Backstage's own CLI does.
  */
-require('@backstage/cli/config/nodeTransform.cjs');
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
 
-const { startBitbucketSimulator } = require('../src/index.ts');
-const { simulatorOptionsFromEnv } = require('../src/env.ts');
+const inRepository = existsSync(join(__dirname, '../src'));
+if (inRepository) {
+  require('@backstage/cli/config/nodeTransform.cjs');
+}
+const { runSimulatorCli } = require(inRepository
+  ? '../src/index.ts'
+  : '../dist/index.cjs.js');
 
 async function main() {
-  const simulator = await startBitbucketSimulator(
-    simulatorOptionsFromEnv(process.env),
-  );
-  console.log(`Bitbucket Cloud simulator listening on ${simulator.url}`);
+  const simulator = await runSimulatorCli({
+    args: process.argv.slice(2),
+    env: process.env,
+    print: text => console.log(text),
+  });
+  if (!simulator) {
+    return; // --help
+  }
 
   let stopping = false;
   const shutdown = () => {

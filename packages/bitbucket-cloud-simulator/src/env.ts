@@ -1,5 +1,12 @@
 import { demoConsumer } from './demoData';
-import { SimulatorOptions } from './types';
+import { SimulatorConsumer, SimulatorOptions } from './types';
+
+/** What the CLI starts the simulator with: one consumer */
+export type CliSimulatorOptions = SimulatorOptions & {
+  port: number;
+  host: string;
+  consumers: [SimulatorConsumer];
+};
 
 /** The CLI's default port */
 export const DEFAULT_CLI_PORT = 7010;
@@ -30,7 +37,7 @@ function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
  */
 export function simulatorOptionsFromEnv(
   env: NodeJS.ProcessEnv,
-): SimulatorOptions & { port: number; host: string } {
+): CliSimulatorOptions {
   const port = integer(env, 'BITBUCKET_SIMULATOR_PORT') ?? DEFAULT_CLI_PORT;
   if (port > 65535) {
     throw new TypeError(`BITBUCKET_SIMULATOR_PORT must be at most 65535`);

@@ -9,7 +9,8 @@ export { startBitbucketSimulator } from './server';
 export { demoApiToken, demoConsumer, demoUsers } from './demoData';
 export { generateWorkspace } from './generateWorkspace';
 export type { GenerateWorkspaceOptions } from './generateWorkspace';
-export { simulatorOptionsFromEnv } from './env';
+export { runSimulatorCli } from './cli';
+export type { SimulatorCliOptions } from './cli';
 export type {
   BitbucketSimulator,
   Fault,

@@ -18,11 +18,15 @@ export interface SimulatorUser {
   accountId: string;
   /** e.g. `alice-bb` */
   username: string;
+  /** Chosen by its owner: not unique, can change */
   nickname: string;
+  /** e.g. `Alice Anderson` */
   displayName: string;
   /** Default: `${simulatorUrl}/avatars/<username>.svg`, served by the simulator */
   avatarUrl?: string;
+  /** As `GET /2.0/user/emails` lists them, unconfirmed ones included */
   emails: Array<{ email: string; isPrimary: boolean; isConfirmed: boolean }>;
+  /** The workspaces the user is in; the simulator knows a workspace only through its members */
   workspaces: Array<{
     slug: string;
     name: string;
@@ -138,11 +142,15 @@ export interface BitbucketSimulator {
    * counted under `/site/oauth2/authorize`.
    */
   requestCounts(): Record<string, number>;
+  /** Clears {@link BitbucketSimulator.requestCounts} */
   resetRequestCounts(): void;
   /** Query parameters of every GET /site/oauth2/authorize received, in order (the latest 1000) */
   authorizeRequests(): Array<Record<string, string>>;
+  /** Delays every token endpoint and /2.0/* response by `ms` from now on */
   setLatency(ms: number): void;
+  /** Injects a failure, see {@link Fault} */
   addFault(fault: Fault): void;
+  /** Removes every fault added so far */
   clearFaults(): void;
   /** Every issued access token now answers 401 "Access token expired." */
   expireAccessTokens(): void;
@@ -164,6 +172,7 @@ export interface BitbucketSimulator {
    * or with error=access_denied).
    */
   approve(authorizeUrl: string, username: string): Promise<string>;
+  /** Refuses the consent step: returns the callback URL with error=access_denied */
   deny(authorizeUrl: string): Promise<string>;
   /** Closes the server and all open sockets (keep-alive and hung ones included) */
   stop(): Promise<void>;
