@@ -42,6 +42,9 @@ describe('endpoints removed by CHANGE-2770', () => {
       );
       expect(await res.json()).toEqual(change2770);
     }
+    const anonymous = await fetch(`${sim.url}${path}`);
+    expect(anonymous.status).toBe(410);
+    expect(await anonymous.json()).toEqual(change2770);
   });
 
   it('keeps the endpoints under them that still exist', async () => {
