@@ -22,12 +22,17 @@ export interface Config {
           /** Deadline for each call to Bitbucket Cloud: milliseconds, or a duration such as '10s'. Default 10 seconds */
           timeout?: number | HumanDuration | string;
           /**
+           * How long the result of a session refresh is handed to other tabs (and replicas) that
+           * refresh with the same refresh token, which Bitbucket rotates on every use: milliseconds,
+           * or a duration such as '30s'. 0 turns it off. Default 30 seconds. With several replicas,
+           * configure backend.cache with a store they share
+           */
+          refreshReuseWindow?: number | HumanDuration | string;
+          /**
            * Slugs of the Bitbucket workspaces whose members may sign in; everyone else is refused,
-           * at sign-in and at every session refresh. Needs the consumer permission "Workspace membership: Read"
+           * at sign-in and at every session refresh. Needs no consumer permission beyond "Account: Read"
            */
           workspaces?: string[];
-          /** Adds group:default/<workspace-slug> for the user's (allowed) workspaces to their ownership refs */
-          workspaceOwnership?: boolean;
           /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/authorize */
           authorizationUrl?: string;
           /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/access_token */

@@ -19,7 +19,7 @@ export function startSimulatedBitbucket(
         callbackUrl: `${backendBaseUrl}/api/auth/bitbucket/handler/frame`,
         scopes: ['account', 'email'],
         isPrivate: true,
-        owner: 'alice-bb',
+        workspace: 'acme',
       },
     ],
   });

@@ -1,35 +1,59 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { CacheService, LoggerService } from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
 import {
   createOAuthAuthenticator,
   OAuthAuthenticator,
   OAuthSession,
   PassportOAuthAuthenticatorHelper,
 } from '@backstage/plugin-auth-node';
-import { BitbucketClient } from './BitbucketClient';
+import {
+  BitbucketRequestOutcome,
+  BitbucketTokenEndpoint,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
+import { BitbucketClient } from './BitbucketClient';
 import { readBitbucketProviderConfig } from './config';
 import {
   BitbucketGrant,
   exchangeAuthorizationCode,
   refreshWithToken,
 } from './grants';
-import { BitbucketTokenEndpoint } from './tokenEndpoint';
+import { RefreshReuse } from './refreshReuse';
 import { BitbucketIdentity } from './types';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
 /**
+ * Options of {@link createBitbucketAuthenticator}.
+ *
+ * @public
+ */
+export interface BitbucketAuthenticatorOptions {
+  /** Where refusals and Bitbucket failures are logged */
+  logger?: LoggerService;
+  /**
+   * Where the result of a refresh is kept for `refreshReuseWindow`, so that
+   * tabs refreshing with the same (rotated) refresh token all stay signed
+   * in. Pass the auth plugin's `coreServices.cache`; with several replicas,
+   * configure `backend.cache` with a store they share (Redis, Valkey,
+   * Memcache). Without it, only refreshes within one process are shared.
+   */
+  cache?: CacheService;
+  /** Told of every Bitbucket request, for metrics */
+  onRequest?: (outcome: BitbucketRequestOutcome) => void;
+}
+
+type Result = { fullProfile: BitbucketIdentity; session: OAuthSession };
+
+/**
  * Creates the Bitbucket Cloud OAuth authenticator, for use with
- * `createOAuthProviderFactory` from `@backstage/plugin-auth-node`.
- * Bitbucket failures are logged through `logger` with method, path and status.
+ * {@link createBitbucketProviderFactory}.
  *
  * @public
  */
 export function createBitbucketAuthenticator(
-  options: {
-    logger?: LoggerService;
-  } = {},
+  options: BitbucketAuthenticatorOptions = {},
 ): OAuthAuthenticator<unknown, BitbucketIdentity> {
-  const { logger } = options;
+  const { logger, cache, onRequest } = options;
   return createOAuthAuthenticator({
     defaultProfileTransform: async ({
       fullProfile,
@@ -48,26 +72,28 @@ export function createBitbucketAuthenticator(
     },
     initialize({ callbackUrl, config }) {
       const providerConfig = readBitbucketProviderConfig(config);
-      const client = new BitbucketClient({
-        apiBaseUrl: providerConfig.apiBaseUrl,
-        timeoutMs: providerConfig.timeoutMs,
-        logger,
-        includeWorkspaces: Boolean(
-          providerConfig.workspaces || providerConfig.workspaceOwnership,
-        ),
-      });
-      const tokenEndpoint = new BitbucketTokenEndpoint({
-        tokenUrl: providerConfig.tokenUrl,
-        clientId: providerConfig.clientId,
-        clientSecret: providerConfig.clientSecret,
-        timeoutMs: providerConfig.timeoutMs,
-        logger,
-      });
       return {
         allowedWorkspaces: providerConfig.workspaces,
         callbackUrl,
-        client,
-        tokenEndpoint,
+        timeoutMs: providerConfig.timeoutMs,
+        client: new BitbucketClient({
+          apiBaseUrl: providerConfig.apiBaseUrl,
+          allowedWorkspaces: providerConfig.workspaces,
+          onRequest,
+        }),
+        tokenEndpoint: new BitbucketTokenEndpoint({
+          tokenUrl: providerConfig.tokenUrl,
+          clientId: providerConfig.clientId,
+          clientSecret: providerConfig.clientSecret,
+          configKey: 'auth.providers.bitbucket.<environment>',
+          deadlineConfigKey: 'auth.providers.bitbucket.<environment>.timeout',
+          onRequest,
+        }),
+        reuse: new RefreshReuse<Result>({
+          cache,
+          windowMs: providerConfig.refreshReuseWindowMs,
+          waitMs: providerConfig.timeoutMs,
+        }),
         // passport-bitbucket-oauth2 builds the redirect to the consent page.
         // The way back does not go through it: its token request has no
         // timeout, and its profile is `/2.0/user` alone.
@@ -104,37 +130,33 @@ export function createBitbucketAuthenticator(
       return toResult(grant);
     },
     async refresh(input, ctx) {
-      const grant = await refreshWithToken(ctx, input.refreshToken);
-      // re-checked on every refresh: removal from the workspace ends access then
-      assertMemberOfAllowedWorkspace(
-        grant.fullProfile,
-        ctx.allowedWorkspaces,
-        logger,
+      return ctx.reuse.refresh(
+        input.refreshToken,
+        async () => {
+          const grant = await refreshWithToken(ctx, input.refreshToken);
+          // re-checked on every refresh: removal from the workspace ends access then
+          assertMemberOfAllowedWorkspace(
+            grant.fullProfile,
+            ctx.allowedWorkspaces,
+            logger,
+          );
+          return toResult(grant);
+        },
+        // the token endpoint's invalid_grant: spent, expired or revoked
+        error => isError(error) && error.name === 'AuthenticationError',
       );
-      // Bitbucket may not rotate the refresh token; the old one stays valid then
-      return toResult({
-        ...grant,
-        refreshToken: grant.refreshToken ?? input.refreshToken,
-      });
     },
   });
 }
 
-function toResult(grant: BitbucketGrant): {
-  fullProfile: BitbucketIdentity;
-  session: OAuthSession;
-} {
-  const { params } = grant;
+function toResult(grant: BitbucketGrant): Result {
   return {
     fullProfile: grant.fullProfile,
     session: {
       accessToken: grant.accessToken,
-      tokenType:
-        typeof params.token_type === 'string' ? params.token_type : 'bearer',
-      // Bitbucket says `scopes`, the OAuth spec says `scope`
-      scope: String(params.scopes ?? params.scope ?? ''),
-      expiresInSeconds:
-        typeof params.expires_in === 'number' ? params.expires_in : undefined,
+      tokenType: grant.tokenType ?? 'bearer',
+      scope: grant.scope ?? '',
+      expiresInSeconds: grant.expiresInSeconds,
       refreshToken: grant.refreshToken,
     },
   };

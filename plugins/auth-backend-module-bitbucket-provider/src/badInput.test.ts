@@ -96,7 +96,7 @@ describe('bad input on the callback', () => {
       'two codes',
       (p: URLSearchParams) =>
         `code=${p.get('code')}&code=${p.get('code')}&state=${p.get('state')}`,
-      /more than one/,
+      /"name":"InputError","message":"The Bitbucket callback's code parameter must appear once/,
     ],
     [
       'no state',
@@ -112,7 +112,7 @@ describe('bad input on the callback', () => {
       'two states',
       (p: URLSearchParams) =>
         `code=${p.get('code')}&state=${p.get('state')}&state=${p.get('state')}`,
-      /more than one state; start the sign-in again/,
+      /"name":"InputError","message":"The Bitbucket callback's state parameter must appear once, as plain text; start the sign-in again"/,
     ],
     [
       'a server error from Bitbucket',

@@ -1,13 +1,11 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
+import { BITBUCKET_CLOUD_URLS } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 
-/** Where Bitbucket Cloud lives; overridable so tests and the local simulator never need the internet. */
-export const BITBUCKET_AUTHORIZATION_URL =
-  'https://bitbucket.org/site/oauth2/authorize';
-export const BITBUCKET_TOKEN_URL =
-  'https://bitbucket.org/site/oauth2/access_token';
-export const BITBUCKET_API_BASE_URL = 'https://api.bitbucket.org/2.0';
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** As Okta's default refresh-token grace period */
+export const DEFAULT_REFRESH_REUSE_WINDOW_MS = 30_000;
 
 export interface BitbucketProviderConfig {
   clientId: string;
@@ -16,61 +14,156 @@ export interface BitbucketProviderConfig {
   tokenUrl: string;
   apiBaseUrl: string;
   timeoutMs: number;
+  /** How long a rotated refresh token's successor is handed to late tabs; 0 turns it off */
+  refreshReuseWindowMs: number;
   /** Slugs of the workspaces whose members may sign in; undefined: anyone */
   workspaces?: string[];
-  /** Adds group:default/<slug> of the user's (allowed) workspaces to their ownership refs */
-  workspaceOwnership: boolean;
+}
+
+/** Every key config.d.ts declares, so that a typo such as `clientID` is named at start-up */
+const KNOWN_KEYS = [
+  'clientId',
+  'clientSecret',
+  'callbackUrl',
+  'additionalScopes',
+  'sessionDuration',
+  'timeout',
+  'refreshReuseWindow',
+  'workspaces',
+  'authorizationUrl',
+  'tokenUrl',
+  'apiBaseUrl',
+  'signIn',
+];
+
+const WHERE =
+  'Set it in app-config.yaml, or in app-config.local.yaml to keep it out of version control (app-config.production.yaml in production)';
+
+/**
+ * Checks every environment under `auth.providers.bitbucket` at start-up, so a
+ * config that cannot work stops the backend with the key to fix, instead of
+ * the auth plugin skipping the provider with a warning and the sign-in page
+ * offering a Bitbucket button that cannot work.
+ */
+export function validateBitbucketProvidersConfig(
+  config: Config,
+  logger: LoggerService,
+): void {
+  const providers = config.getOptionalConfig('auth.providers.bitbucket');
+  for (const env of providers?.keys() ?? []) {
+    const envConfig = providers!.getConfig(env);
+    readBitbucketProviderConfig(envConfig, env);
+    warnAboutRiskyResolvers(envConfig, logger);
+  }
+}
+
+function warnAboutRiskyResolvers(config: Config, logger: LoggerService) {
+  for (const resolver of config.getOptionalConfigArray('signIn.resolvers') ??
+    []) {
+    const name = resolver.getString('resolver');
+    if (
+      name === 'emailLocalPartMatchingUserEntityName' &&
+      !resolver.has('allowedDomains')
+    ) {
+      logger.warn(
+        'emailLocalPartMatchingUserEntityName without allowedDomains signs in anyone whose confirmed email local part equals a User name, at any domain; set allowedDomains',
+      );
+    }
+    if (name === 'usernameMatchingUserEntityAnnotation') {
+      logger.warn(
+        'usernameMatchingUserEntityAnnotation matches the Bitbucket username, which its owner can change: once someone renames and another account takes the old name, that account signs in as the old User. Match the uuid with userIdMatchingUserEntityAnnotation (annotation bitbucket.org/user-id) instead',
+      );
+    }
+  }
 }
 
 /** Reads one environment's provider config, e.g. `auth.providers.bitbucket.development`. */
 export function readBitbucketProviderConfig(
   config: Config,
+  env = '<environment>',
 ): BitbucketProviderConfig {
+  const key = `auth.providers.bitbucket.${env}`;
+  for (const name of config.keys()) {
+    if (name === 'workspaceOwnership') {
+      throw new Error(
+        `${key}.workspaceOwnership was removed: ownership through workspaces now comes from the catalog. Remove the key, and install @bitbucket-signin/plugin-catalog-backend-module-bitbucket-cloud-org, whose workspace Groups and memberOf give each member group:default/<workspace> through Backstage's own ownership resolution`,
+      );
+    }
+    if (!KNOWN_KEYS.includes(name)) {
+      const meant = KNOWN_KEYS.find(
+        k => k.toLowerCase() === name.toLowerCase(),
+      );
+      throw new Error(
+        `${key}.${name} is not a Bitbucket provider setting${
+          meant ? `; did you mean ${meant}?` : ''
+        }. The settings are: ${KNOWN_KEYS.join(', ')}`,
+      );
+    }
+  }
   return {
-    // getString names the full config path when the value is missing
-    clientId: config.getString('clientId'),
-    clientSecret: config.getString('clientSecret'),
+    clientId: readRequiredString(config, 'clientId', key),
+    clientSecret: readRequiredString(config, 'clientSecret', key),
     authorizationUrl:
       config.getOptionalString('authorizationUrl') ??
-      BITBUCKET_AUTHORIZATION_URL,
-    tokenUrl: config.getOptionalString('tokenUrl') ?? BITBUCKET_TOKEN_URL,
+      BITBUCKET_CLOUD_URLS.authorizationUrl,
+    tokenUrl:
+      config.getOptionalString('tokenUrl') ?? BITBUCKET_CLOUD_URLS.tokenUrl,
     apiBaseUrl: (
-      config.getOptionalString('apiBaseUrl') ?? BITBUCKET_API_BASE_URL
+      config.getOptionalString('apiBaseUrl') ?? BITBUCKET_CLOUD_URLS.apiBaseUrl
     ).replace(/\/+$/, ''),
-    timeoutMs: readTimeoutMs(config),
-    workspaces: readWorkspaces(config),
-    workspaceOwnership:
-      config.getOptionalBoolean('workspaceOwnership') ?? false,
+    timeoutMs:
+      readMilliseconds(config, 'timeout', key, { allowZero: false }) ??
+      DEFAULT_TIMEOUT_MS,
+    refreshReuseWindowMs:
+      readMilliseconds(config, 'refreshReuseWindow', key, {
+        allowZero: true,
+      }) ?? DEFAULT_REFRESH_REUSE_WINDOW_MS,
+    workspaces: readWorkspaces(config, key),
   };
 }
 
-function readWorkspaces(config: Config): string[] | undefined {
+function readRequiredString(config: Config, name: string, key: string) {
+  const value = config.getOptionalString(name);
+  if (!value) {
+    throw new Error(
+      `${key}.${name} is missing: it is the OAuth consumer's ${
+        name === 'clientId' ? 'Key' : 'Secret'
+      } (Bitbucket: Workspace settings > OAuth consumers). ${WHERE}`,
+    );
+  }
+  return value;
+}
+
+function readWorkspaces(config: Config, key: string): string[] | undefined {
   const workspaces = config.getOptionalStringArray('workspaces');
   if (workspaces && workspaces.length === 0) {
     // an empty allow-list would lock everyone out; most likely a templating mistake
     throw new Error(
-      'auth.providers.bitbucket.<environment>.workspaces is empty; list at least one workspace slug, or remove the key to allow every Bitbucket user',
+      `${key}.workspaces is empty; list at least one workspace slug, or remove the key to allow every Bitbucket user`,
     );
   }
   return workspaces?.map(slug => slug.toLowerCase());
 }
 
-function readTimeoutMs(config: Config): number {
-  if (!config.has('timeout')) {
-    return DEFAULT_TIMEOUT_MS;
+function readMilliseconds(
+  config: Config,
+  name: string,
+  key: string,
+  { allowZero }: { allowZero: boolean },
+): number | undefined {
+  if (!config.has(name)) {
+    return undefined;
   }
-  const value = config.getOptional('timeout');
+  const value = config.getOptional(name);
   const ms =
     typeof value === 'number'
       ? value
-      : durationToMilliseconds(
-          readDurationFromConfig(config, { key: 'timeout' }),
-        );
-  if (!Number.isFinite(ms) || ms <= 0) {
+      : durationToMilliseconds(readDurationFromConfig(config, { key: name }));
+  if (!Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0)) {
     throw new Error(
-      `Invalid timeout ${JSON.stringify(
-        value,
-      )}: auth.providers.bitbucket.<environment>.timeout must be a positive number of milliseconds or a duration such as '10s'`,
+      `Invalid ${name} ${JSON.stringify(value)}: ${key}.${name} must be a ${
+        allowZero ? 'non-negative' : 'positive'
+      } number of milliseconds or a duration such as '10s'`,
     );
   }
   return ms;

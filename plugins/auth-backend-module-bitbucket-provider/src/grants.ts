@@ -1,8 +1,11 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { OAuthAuthenticatorAuthenticateInput } from '@backstage/plugin-auth-node';
+import {
+  bitbucketUnavailable,
+  BitbucketTokenEndpoint,
+  BitbucketTokens,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketClient } from './BitbucketClient';
-import { bitbucketUnavailable } from './errors';
-import { BitbucketTokenEndpoint, BitbucketTokens } from './tokenEndpoint';
 import { BitbucketIdentity } from './types';
 
 /** What Bitbucket's token endpoint granted, with the identity fetched for it */
@@ -10,25 +13,17 @@ export interface BitbucketGrant extends BitbucketTokens {
   fullProfile: BitbucketIdentity;
 }
 
+interface GrantContext {
+  tokenEndpoint: BitbucketTokenEndpoint;
+  client: BitbucketClient;
+  timeoutMs: number;
+}
+
 /** Handles Bitbucket's redirect back: the code exchange, then the profile */
 export async function exchangeAuthorizationCode(
   req: OAuthAuthenticatorAuthenticateInput['req'],
-  options: {
-    tokenEndpoint: BitbucketTokenEndpoint;
-    client: BitbucketClient;
-    callbackUrl: string;
-  },
+  ctx: GrantContext & { callbackUrl: string },
 ): Promise<BitbucketGrant> {
-  const { tokenEndpoint, client, callbackUrl } = options;
-  // A repeated parameter is ambiguous; which copy wins is up to each parser
-  const repeated = ['code', 'state', 'error'].find(name =>
-    Array.isArray(req.query[name]),
-  );
-  if (repeated) {
-    throw new InputError(
-      `The Bitbucket callback has more than one ${repeated}; start the sign-in again`,
-    );
-  }
   const { code, error } = req.query;
   if (typeof error === 'string') {
     throw authorizationFailure(error, req.query.error_description);
@@ -38,23 +33,44 @@ export async function exchangeAuthorizationCode(
       'The Bitbucket callback has no authorization code; start the sign-in again',
     );
   }
-  const tokens = await tokenEndpoint.exchangeCode(code, callbackUrl);
-  return {
-    ...tokens,
-    fullProfile: await client.fetchIdentity(tokens.accessToken),
-  };
+  const tokens = await ctx.tokenEndpoint.exchangeCode(
+    code,
+    ctx.callbackUrl,
+    AbortSignal.timeout(ctx.timeoutMs),
+  );
+  return withIdentity(tokens, ctx);
 }
 
 /** The refresh grant, then the profile for the new access token */
 export async function refreshWithToken(
-  options: { tokenEndpoint: BitbucketTokenEndpoint; client: BitbucketClient },
+  ctx: GrantContext,
   refreshToken: string,
 ): Promise<BitbucketGrant> {
-  const tokens = await options.tokenEndpoint.refresh(refreshToken);
-  return {
-    ...tokens,
-    fullProfile: await options.client.fetchIdentity(tokens.accessToken),
-  };
+  const tokens = await ctx.tokenEndpoint.refresh(
+    refreshToken,
+    AbortSignal.timeout(ctx.timeoutMs),
+  );
+  return withIdentity(tokens, ctx);
+}
+
+/** One deadline for the parallel profile calls; the first failure stops the others */
+async function withIdentity(
+  tokens: BitbucketTokens,
+  ctx: GrantContext,
+): Promise<BitbucketGrant> {
+  const firstFailure = new AbortController();
+  const signal = AbortSignal.any([
+    firstFailure.signal,
+    AbortSignal.timeout(ctx.timeoutMs),
+  ]);
+  try {
+    return {
+      ...tokens,
+      fullProfile: await ctx.client.fetchIdentity(tokens.accessToken, signal),
+    };
+  } finally {
+    firstFailure.abort();
+  }
 }
 
 /** `?error=…` on the callback: the user declined, or Bitbucket could not authorize */

@@ -1,36 +1,20 @@
-import { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
-
-/** `GET /2.0/user`, the fields this module reads */
-export interface BitbucketUserResponse {
-  uuid: string;
-  account_id?: string;
-  username?: string;
-  nickname?: string;
-  display_name?: string;
-  links?: { avatar?: { href?: string } };
-}
-
-/** One entry of `GET /2.0/user/emails` */
-export interface BitbucketEmailResponse {
-  email: string;
-  is_primary?: boolean;
-  is_confirmed?: boolean;
-}
-
-/** One entry of `GET /2.0/user/permissions/workspaces` */
-export interface BitbucketWorkspaceMembershipResponse {
-  permission?: string;
-  workspace?: { slug?: string; name?: string; uuid?: string };
-}
+import {
+  BitbucketEmail,
+  BitbucketUser,
+  BitbucketWorkspacePermission,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { BitbucketIdentity } from './types';
 
 /**
- * Combines the user and their email list into the identity used for sign-in.
- * Unconfirmed addresses are dropped here, so nothing downstream can match on them.
+ * Combines the user, their email list and their role in each allowed
+ * workspace (undefined where they are not a member) into the identity used
+ * for sign-in. Unconfirmed addresses are dropped here, so nothing downstream
+ * can match on them.
  */
 export function toBitbucketIdentity(
-  user: BitbucketUserResponse,
-  emails: BitbucketEmailResponse[],
-  memberships?: BitbucketWorkspaceMembershipResponse[],
+  user: BitbucketUser,
+  emails: BitbucketEmail[],
+  workspaces?: (BitbucketWorkspacePermission | undefined)[],
 ): BitbucketIdentity {
   const confirmed = emails.filter(e => e.is_confirmed === true && e.email);
   const primary = confirmed.find(e => e.is_primary === true);
@@ -49,30 +33,10 @@ export function toBitbucketIdentity(
     avatarUrl: user.links?.avatar?.href,
     email: confirmedEmails[0],
     confirmedEmails,
-    workspaces: memberships?.flatMap(toWorkspaceMembership),
+    workspaces: workspaces?.flatMap(w =>
+      w ? [{ ...w.workspace, permission: w.permission }] : [],
+    ),
   };
-}
-
-function toWorkspaceMembership(
-  membership: BitbucketWorkspaceMembershipResponse,
-): BitbucketWorkspaceMembership[] {
-  const { workspace, permission } = membership;
-  if (
-    !workspace?.slug ||
-    (permission !== 'owner' &&
-      permission !== 'collaborator' &&
-      permission !== 'member')
-  ) {
-    return [];
-  }
-  return [
-    {
-      slug: workspace.slug,
-      name: workspace.name,
-      uuid: workspace.uuid,
-      permission,
-    },
-  ];
 }
 
 /** How messages name the user: the username, or the uuid when there is none */

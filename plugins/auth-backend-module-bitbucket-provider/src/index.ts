@@ -5,11 +5,14 @@
  */
 export { authModuleBitbucketProvider as default } from './module';
 export { createBitbucketAuthenticator } from './authenticator';
+export type { BitbucketAuthenticatorOptions } from './authenticator';
+export { createBitbucketProviderFactory } from './providerFactory';
+export type { BitbucketProviderFactoryOptions } from './providerFactory';
+export { bitbucketSignInResolvers } from './resolvers';
 export {
-  bitbucketSignInResolvers,
   BITBUCKET_USER_ID_ANNOTATION,
   BITBUCKET_USERNAME_ANNOTATION,
-} from './resolvers';
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 export type { BitbucketSignInInfo } from './resolvers';
 export type { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
 export { getBitbucketWorkspaces } from './workspaces';

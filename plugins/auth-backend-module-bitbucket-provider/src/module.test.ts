@@ -294,7 +294,9 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
     const outcome = await signIn('alice-bb');
     expect(outcome.error?.name).toBe('NotAllowedError');
     expect(outcome.error?.message).toContain('GET /2.0/user/emails (HTTP 403');
-    expect(outcome.error?.message).toContain('"Email" permission');
+    expect(outcome.error?.message).toContain(
+      'OAuth consumer permission "Account: Email"',
+    );
   });
 
   it('names the client id and secret config keys when Bitbucket rejects the credentials', async () => {
@@ -321,15 +323,12 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
     const outcome = await signIn('alice-bb');
     expect(Date.now() - started).toBeLessThan(3000);
     expect(outcome.error?.message).toContain(
-      'Bitbucket Cloud failed: POST /site/oauth2/access_token (authorization_code) did not answer within 400 ms',
+      'Bitbucket Cloud failed: POST /site/oauth2/access_token (authorization_code) did not answer within auth.providers.bitbucket.<environment>.timeout',
     );
   });
 
   it('stores a rotated refresh token', async () => {
-    simulator = await startBitbucketSimulator({
-      consumers: [consumer],
-      rotateRefreshTokens: true,
-    });
+    simulator = await startBitbucketSimulator({ consumers: [consumer] });
     await startBackend();
     const first = await signIn('alice-bb');
     const refreshed = await refreshBackstageSession({

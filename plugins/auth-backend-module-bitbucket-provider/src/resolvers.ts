@@ -1,4 +1,9 @@
-import { ConflictError, isError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  isError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   AuthResolverCatalogUserQuery,
   AuthResolverContext,
@@ -6,24 +11,14 @@ import {
   OAuthAuthenticatorResult,
   SignInInfo,
 } from '@backstage/plugin-auth-node';
+import {
+  BITBUCKET_USER_ID_ANNOTATION,
+  BITBUCKET_USERNAME_ANNOTATION,
+  bitbucketUserEntityName,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { z } from 'zod/v3';
 import { describeUser } from './identity';
 import { BitbucketIdentity } from './types';
-
-/**
- * The User entity annotation holding the Bitbucket uuid, with or without
- * braces; matched by `userIdMatchingUserEntityAnnotation`.
- *
- * @public
- */
-export const BITBUCKET_USER_ID_ANNOTATION = 'bitbucket.org/user-id';
-/**
- * The User entity annotation holding the Bitbucket username; matched by
- * `usernameMatchingUserEntityAnnotation`.
- *
- * @public
- */
-export const BITBUCKET_USERNAME_ANNOTATION = 'bitbucket.org/username';
 
 /** What every Bitbucket sign-in resolver receives @public */
 export type BitbucketSignInInfo = SignInInfo<
@@ -107,7 +102,8 @@ export namespace bitbucketSignInResolvers {
               },
             },
             `annotation ${BITBUCKET_USER_ID_ANNOTATION}=${uuid}`,
-            options.dangerouslyAllowSignInWithoutUserInCatalog && bare,
+            options.dangerouslyAllowSignInWithoutUserInCatalog &&
+              bitbucketUserEntityName(uuid),
           );
         };
       },
@@ -122,16 +118,11 @@ export namespace bitbucketSignInResolvers {
         return async (info: BitbucketSignInInfo, ctx) => {
           const { username, uuid } = info.result.fullProfile;
           if (!username) {
-            const bare = uuid.replace(/^\{|\}$/g, '');
+            const name = bitbucketUserEntityName(uuid);
             if (!options.dangerouslyAllowSignInWithoutUserInCatalog) {
               throw new NotFoundError(`Bitbucket user ${uuid} has no username`);
             }
-            return signIn(
-              ctx,
-              { entityRef: { name: toEntityName(bare) } },
-              `name ${bare}`,
-              bare,
-            );
+            return signIn(ctx, { entityRef: { name } }, `name ${name}`, name);
           }
           return signIn(
             ctx,
@@ -199,8 +190,17 @@ async function signIn(
         `more than one User entity has ${lookedFor}, so the user cannot be told apart; make it unique in the catalog`,
       );
     }
-    throw error;
+    throw catalogUnavailable(error);
   }
+}
+
+/** The catalog failed to answer a lookup: not the engineer's account, and not "not found" */
+export function catalogUnavailable(error: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    `The Backstage catalog did not answer (${
+      isError(error) ? error.message.slice(0, 200) : String(error)
+    }), so Backstage cannot tell who you are. Nothing is wrong with your Bitbucket account; tell your Backstage admin that the catalog plugin is not running`,
+  );
 }
 
 /** Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at both ends */

@@ -26,8 +26,8 @@ export interface BitbucketIdentity {
   /** Every confirmed address of the account, primary first */
   confirmedEmails: string[];
   /**
-   * The user's workspace memberships; fetched only when the provider config
-   * sets `workspaces` or `workspaceOwnership`, else undefined
+   * The user's roles in the workspaces of `auth.providers.bitbucket.<environment>.workspaces`
+   * (only those they belong to); undefined without that allow-list
    */
   workspaces?: BitbucketWorkspaceMembership[];
 }
@@ -44,6 +44,6 @@ export interface BitbucketWorkspaceMembership {
   name?: string;
   /** The workspace's uuid, with its curly braces */
   uuid?: string;
-  /** The user's role in the workspace */
-  permission: 'owner' | 'collaborator' | 'member';
+  /** The user's role in the workspace; Bitbucket removed the collaborator role in 2026 */
+  permission: 'owner' | 'member';
 }

@@ -13,14 +13,15 @@ import {
   signInThroughBackstage,
 } from '@bitbucket-signin/test-kit';
 
-const WORKSPACES_PATH = '/2.0/user/permissions/workspaces';
-const consumer = testConsumer('workspace-test', ['account', 'email', 'team']);
+const PERMISSION_PATH = '/2.0/user/workspaces/acme/permission';
+// the allow-list needs no more than sign-in does since 2026: Account: Read
+const consumer = testConsumer('workspace-test', ['account', 'email']);
 
 const entities = ['alice', 'dave', 'grace'].map(name =>
   userEntity(name, {}, { 'bitbucket.org/username': `${name}-bb` }),
 );
 
-describe('workspace allow-list and ownership', () => {
+describe('workspace allow-list', () => {
   let simulator: BitbucketSimulator;
   let backend: Awaited<ReturnType<typeof startAuthBackend>> | undefined;
   let backendUrl: string;
@@ -66,8 +67,12 @@ describe('workspace allow-list and ownership', () => {
       '/site/oauth2/access_token': 1,
       '/2.0/user': 1,
       '/2.0/user/emails': 1,
-      [WORKSPACES_PATH]: 1,
+      [PERMISSION_PATH]: 1,
     });
+    // the endpoint Bitbucket removed in April 2026 (410) is never asked
+    expect(simulator.requestCounts()['/2.0/user/permissions/workspaces']).toBe(
+      undefined,
+    );
   });
 
   it('refuses everyone else without naming the allow-list or their workspaces', async () => {
@@ -82,39 +87,44 @@ describe('workspace allow-list and ownership', () => {
     expect(outcome.body).not.toMatch(/acme|other-co/);
   });
 
-  it('follows pagination through more memberships than one page holds', async () => {
-    const many = Array.from({ length: 105 }, (_, i) => ({
-      slug: `ws-${i}`,
-      name: `Workspace ${i}`,
-      uuid: `{00000000-0000-4000-8000-${String(i).padStart(12, '0')}}`,
-      permission: 'member' as const,
-    }));
-    simulator.updateUser('dave-bb', { workspaces: many });
-    await startBackend({ workspaces: ['ws-104'] });
+  it('admits a member of any one of several allowed workspaces, asking about each at once', async () => {
+    await startBackend({ workspaces: ['other-co', 'acme'] });
     const outcome = await signIn('dave-bb');
     expect(outcome.response?.backstageIdentity?.identity.userEntityRef).toBe(
       'user:default/dave',
     );
-    expect(simulator.requestCounts()[WORKSPACES_PATH]).toBe(2);
+    expect(simulator.requestCounts()).toMatchObject({
+      '/2.0/user/workspaces/other-co/permission': 1,
+      [PERMISSION_PATH]: 1,
+    });
   });
 
   it.each([
     [
       'a 5xx',
       { kind: 'status' as const, status: 502 },
-      /Bitbucket Cloud failed: GET \/2\.0\/user\/permissions\/workspaces answered HTTP 502/,
+      /Bitbucket Cloud failed: GET \/2\.0\/user\/workspaces\/acme\/permission answered HTTP 502/,
     ],
     [
       'a 403',
       { kind: 'status' as const, status: 403 },
-      /needs the "Workspace membership: Read" permission/,
+      /needs the OAuth consumer permission "Account: Read"/,
     ],
-    ['a timeout', { kind: 'hang' as const }, /did not answer within 500 ms/],
+    [
+      'a 410',
+      { kind: 'status' as const, status: 410 },
+      /Bitbucket Cloud removed this endpoint, which this version of the Bitbucket plugins calls. Upgrade the Bitbucket plugins/,
+    ],
+    [
+      'a timeout',
+      { kind: 'hang' as const },
+      /did not answer within auth\.providers\.bitbucket\.<environment>\.timeout/,
+    ],
   ])(
     'fails closed when the membership call gets %s',
     async (_, fault, message) => {
       await startBackend({ workspaces: ['acme'], timeout: 500 });
-      simulator.addFault({ path: WORKSPACES_PATH, ...fault });
+      simulator.addFault({ path: PERMISSION_PATH, ...fault });
       const outcome = await signIn('alice-bb');
       expect(outcome.response).toBeUndefined();
       expect(outcome.error?.message).toMatch(message);
@@ -145,60 +155,46 @@ describe('workspace allow-list and ownership', () => {
     );
   });
 
-  it('adds only the allowed workspaces to the ownership refs', async () => {
-    await startBackend({ workspaces: ['acme'], workspaceOwnership: true });
-    const outcome = await signIn('alice-bb');
-    const ent =
-      outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
-    expect(ent).toEqual([
-      'user:default/alice',
-      'group:default/platform',
-      'group:default/acme',
-    ]);
-  });
-
-  it('adds the workspace refs for a user signed in without a catalog entry too', async () => {
-    await startBackend({
-      workspaces: ['acme'],
-      workspaceOwnership: true,
-      signIn: {
-        resolvers: [
-          {
-            resolver: 'userIdMatchingUserEntityAnnotation',
-            dangerouslyAllowSignInWithoutUserInCatalog: true,
-          },
-        ],
-      },
+  it('puts no workspace in the ownership refs: those come from the catalog alone', async () => {
+    // grace owns a workspace named like a group of the catalog's
+    simulator.updateUser('grace-bb', {
+      workspaces: [
+        {
+          slug: 'platform-owners',
+          name: 'Platform owners',
+          uuid: '{00000000-0000-4000-8000-0000000000f1}',
+          permission: 'owner',
+        },
+      ],
     });
-    const outcome = await signIn('alice-bb');
-    const identity = outcome.response!.backstageIdentity!.identity;
-    expect(identity.userEntityRef).toMatch(/^user:default\/[0-9a-f-]{36}$/);
-    expect(identity.ownershipEntityRefs).toEqual([
-      identity.userEntityRef,
-      'group:default/acme',
-    ]);
+    for (const providerConfig of [{}, { workspaces: ['platform-owners'] }]) {
+      await startBackend(providerConfig);
+      const outcome = await signIn('grace-bb');
+      expect(
+        outcome.response?.backstageIdentity?.identity.ownershipEntityRefs,
+      ).toEqual(['user:default/grace', 'group:default/platform']);
+      await backend?.stop();
+      backend = undefined;
+    }
   });
 
-  it('adds every workspace to the ownership refs when there is no allow-list', async () => {
-    await startBackend({ workspaceOwnership: true });
-    const outcome = await signIn('alice-bb');
-    const ent =
-      outcome.response!.backstageIdentity!.identity.ownershipEntityRefs;
-    expect(ent).toEqual(
-      expect.arrayContaining([
-        'group:default/acme',
-        'group:default/alice-personal',
-      ]),
+  it('refuses at start-up the removed workspaceOwnership, pointing to the org provider', async () => {
+    await expect(
+      startBackend({ workspaces: ['acme'], workspaceOwnership: true }),
+    ).rejects.toThrow(
+      /workspaceOwnership was removed: .*install @bitbucket-signin\/plugin-catalog-backend-module-bitbucket-cloud-org/,
     );
   });
 
-  it('does not ask Bitbucket for memberships when neither option is set', async () => {
+  it('does not ask Bitbucket for memberships without an allow-list', async () => {
     await startBackend({});
     const outcome = await signIn('grace-bb');
     expect(outcome.response?.backstageIdentity?.identity.userEntityRef).toBe(
       'user:default/grace',
     );
-    expect(simulator.requestCounts()[WORKSPACES_PATH]).toBeUndefined();
+    expect(Object.keys(simulator.requestCounts())).toEqual(
+      expect.not.arrayContaining([expect.stringMatching(/workspaces/)]),
+    );
   });
 
   it('refuses an empty allow-list at start-up rather than locking everyone out', async () => {
@@ -228,7 +224,7 @@ describe('getBitbucketWorkspaces', () => {
 
   it('says how to turn fetching on instead of pretending there are none', () => {
     expect(() => getBitbucketWorkspaces(result(undefined))).toThrow(
-      /set auth\.providers\.bitbucket\.<environment>\.workspaces or workspaceOwnership/,
+      /set auth\.providers\.bitbucket\.<environment>\.workspaces$/,
     );
   });
 });

@@ -1,15 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
-import {
-  AuthResolverContext,
-  OAuthAuthenticatorResult,
-} from '@backstage/plugin-auth-node';
+import { OAuthAuthenticatorResult } from '@backstage/plugin-auth-node';
 import { describeUser } from './identity';
-import { toEntityName } from './resolvers';
 import { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
 
 /**
- * The user's workspace memberships, for custom sign-in resolvers. Throws when
+ * The user's roles in the allowed workspaces (only those they belong to),
+ * for custom sign-in resolvers. Throws when
  * they were not fetched, so a resolver never mistakes "not asked" for "none".
  *
  * @public
@@ -20,7 +17,7 @@ export function getBitbucketWorkspaces(
   const { workspaces } = result.fullProfile;
   if (!workspaces) {
     throw new Error(
-      'Bitbucket workspace memberships were not fetched; set auth.providers.bitbucket.<environment>.workspaces or workspaceOwnership',
+      'Bitbucket workspace memberships were not fetched; set auth.providers.bitbucket.<environment>.workspaces',
     );
   }
   return workspaces;
@@ -38,7 +35,7 @@ export function assertMemberOfAllowedWorkspace(
   if (!allowedSlugs) {
     return;
   }
-  if (memberWorkspaces(identity, allowedSlugs).length > 0) {
+  if (identity.workspaces?.length) {
     return;
   }
   logger?.info(
@@ -51,47 +48,4 @@ export function assertMemberOfAllowedWorkspace(
       identity,
     )} is not a member of an allowed workspace`,
   );
-}
-
-/** `group:default/<slug>` for each of the user's workspaces, only allowed ones when there is an allow-list */
-export function workspaceOwnershipRefs(
-  identity: BitbucketIdentity,
-  allowedSlugs: string[] | undefined,
-): string[] {
-  return memberWorkspaces(identity, allowedSlugs).map(
-    workspace => `group:default/${toEntityName(workspace.slug.toLowerCase())}`,
-  );
-}
-
-function memberWorkspaces(
-  identity: BitbucketIdentity,
-  allowedSlugs: string[] | undefined,
-): BitbucketWorkspaceMembership[] {
-  const workspaces = identity.workspaces ?? [];
-  return allowedSlugs
-    ? workspaces.filter(w => allowedSlugs.includes(w.slug.toLowerCase()))
-    : workspaces;
-}
-
-/**
- * A resolver context whose issued tokens also carry `extraOwnershipRefs` in
- * `ent`, next to the refs resolved from the catalog. The auth backend's
- * context issues every token, those of `signInWithCatalogUser` included,
- * through `this.issueToken`: overriding that one method on an object that
- * inherits the rest keeps the framework's sign-in steps, fallback included.
- */
-export function withExtraOwnershipRefs(
-  ctx: AuthResolverContext,
-  extraOwnershipRefs: string[],
-): AuthResolverContext {
-  const issueToken: AuthResolverContext['issueToken'] = params =>
-    ctx.issueToken({
-      claims: {
-        ...params.claims,
-        ent: [
-          ...new Set([...(params.claims.ent ?? []), ...extraOwnershipRefs]),
-        ],
-      },
-    });
-  return Object.create(ctx, { issueToken: { value: issueToken } });
 }

@@ -179,7 +179,7 @@ describe('two backend replicas sharing PostgreSQL', () => {
           scopes: ['account', 'email'],
           // the org provider reads acme as alice-bb, an owner
           isPrivate: true,
-          owner: 'alice-bb',
+          workspace: 'acme',
         },
       ],
     });

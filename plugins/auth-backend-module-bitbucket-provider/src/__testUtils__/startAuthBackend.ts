@@ -1,3 +1,4 @@
+import { BackendFeature, ServiceFactory } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import authPlugin from '@backstage/plugin-auth-backend';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -50,6 +51,10 @@ export async function startAuthBackend(options: {
   providerConfig?: Record<string, unknown>;
   /** e.g. another auth provider module */
   extraFeatures?: Parameters<typeof startTestBackend>[0]['features'];
+  /** The Bitbucket provider module; default this package's */
+  module?: BackendFeature;
+  /** Default: a catalog holding `entities` */
+  catalog?: ServiceFactory;
 }) {
   const { simulator, consumer, entities, providerConfig } = options;
   const database = createTestDatabase();
@@ -60,8 +65,8 @@ export async function startAuthBackend(options: {
         database.factory,
         ...(options.extraFeatures ?? []),
         authPlugin,
-        authModuleBitbucketProvider,
-        catalogServiceMock.factory({ entities }),
+        options.module ?? authModuleBitbucketProvider,
+        options.catalog ?? catalogServiceMock.factory({ entities }),
         mockServices.rootConfig.factory({
           data: {
             app: { baseUrl: 'http://localhost:3000' },
