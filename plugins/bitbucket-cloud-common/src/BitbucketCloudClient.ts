@@ -2,11 +2,14 @@ import { z } from 'zod/v3';
 import { apiErrorSchema, pageSchema } from './answers';
 import {
   bitbucketAnsweredUnexpectedly,
-  bitbucketUnavailable,
   BitbucketRefusalWording,
   defaultRefusalError,
 } from './errors';
-import { isFetchFailure, requestFailure } from './requestFailure';
+import {
+  isFetchFailure,
+  requestFailure,
+  transientFailure,
+} from './requestFailure';
 import { readJson } from './readJson';
 import { BITBUCKET_CLOUD_URLS } from './urls';
 
@@ -267,16 +270,8 @@ export class BitbucketCloudClient {
     headers: Headers,
     body: unknown,
   ): Error {
-    if (status === 429) {
-      return bitbucketUnavailable(
-        request,
-        `is rate limited (HTTP 429, retry after ${
-          headers.get('retry-after') ?? 'an unstated time'
-        })`,
-      );
-    }
-    if (status >= 500) {
-      return bitbucketUnavailable(request, `answered HTTP ${status}`);
+    if (status === 429 || status >= 500) {
+      return transientFailure(request, status, headers);
     }
     if (status < 400) {
       return bitbucketAnsweredUnexpectedly(request, `HTTP ${status}`);

@@ -1,9 +1,9 @@
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import { oauthErrorSchema, tokenAnswerSchema } from './answers';
 import { BitbucketRequestOutcome } from './BitbucketCloudClient';
-import { bitbucketAnsweredUnexpectedly, bitbucketUnavailable } from './errors';
+import { bitbucketAnsweredUnexpectedly } from './errors';
 import { readJson } from './readJson';
-import { requestFailure } from './requestFailure';
+import { requestFailure, transientFailure } from './requestFailure';
 import { BITBUCKET_CLOUD_URLS } from './urls';
 
 /** What the token endpoint granted @public */
@@ -103,6 +103,7 @@ export class BitbucketTokenEndpoint {
     const request = `POST ${this.#url.pathname} (${grantType})`;
     const started = performance.now();
     let status: number | undefined;
+    let headers = new Headers();
     let json: unknown;
     try {
       const res = await fetch(this.#url, {
@@ -117,6 +118,7 @@ export class BitbucketTokenEndpoint {
         redirect: 'manual',
       });
       status = res.status;
+      headers = res.headers;
       json = (await readJson(res, MAX_TOKEN_ANSWER_BYTES, signal)).json;
     } catch (error) {
       throw requestFailure(
@@ -133,7 +135,7 @@ export class BitbucketTokenEndpoint {
       });
     }
     if (status === 429 || status >= 500) {
-      throw bitbucketUnavailable(request, `answered HTTP ${status}`);
+      throw transientFailure(request, status, headers);
     }
     if (status < 200 || status >= 300) {
       throw this.#refused(grantType, request, status, json);

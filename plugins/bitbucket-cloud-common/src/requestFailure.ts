@@ -1,9 +1,16 @@
 import { bitbucketAnsweredUnexpectedly, bitbucketUnavailable } from './errors';
 import { AnswerTooLarge } from './readJson';
 
-/** fetch's own word for a connection that failed or was cut */
+/**
+ * fetch's own words for a connection that failed, or was cut while the body
+ * was read (checked by name: the error may come from another realm)
+ */
 export function isFetchFailure(error: unknown): boolean {
-  return error instanceof TypeError && error.message === 'fetch failed';
+  const { name, message } = (error ?? {}) as Partial<Error>;
+  return (
+    name === 'TypeError' &&
+    (message === 'fetch failed' || message === 'terminated')
+  );
 }
 
 /**
@@ -38,4 +45,20 @@ export function requestFailure(
     );
   }
   return error as Error;
+}
+
+/** 429 and 5xx: Bitbucket is rate limiting or having a bad day */
+export function transientFailure(
+  request: string,
+  status: number,
+  headers: Headers,
+): Error {
+  return bitbucketUnavailable(
+    request,
+    status === 429
+      ? `is rate limited (HTTP 429, retry after ${
+          headers.get('retry-after') ?? 'an unstated time'
+        })`
+      : `answered HTTP ${status}`,
+  );
 }
