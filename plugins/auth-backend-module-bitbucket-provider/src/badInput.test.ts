@@ -230,6 +230,41 @@ describe('bad input on the callback', () => {
     expect(result.body).toContain('is not an origin of this Backstage app');
   });
 
+  it.each([
+    [
+      'a repeated state',
+      (forged: string) => `state=${forged}&state=x`,
+      'state',
+    ],
+    ['a state list', (forged: string) => `state[]=${forged}`, 'state'],
+    ['a state object', (forged: string) => `state[a]=${forged}`, 'state'],
+    [
+      'a repeated code',
+      (forged: string) => `code=a&code=b&state=${forged}`,
+      'code',
+    ],
+    [
+      'a repeated error',
+      (forged: string) => `error=a&error=b&state=${forged}`,
+      'error',
+    ],
+  ])(
+    'refuses %s before anything reads it, posting nothing to the forged origin',
+    async (_, query, parameter) => {
+      const forged = forgedState({
+        nonce: 'abc',
+        env: 'development',
+        origin: 'https://evil.example',
+      });
+      const result = await callback(query(forged), '');
+      expect(result.status).toBe(400);
+      expect(postMessageTarget(result.body)).toBeUndefined();
+      expect(result.body).toContain(
+        `The Bitbucket callback's ${parameter} parameter must appear once`,
+      );
+    },
+  );
+
   it('still posts the outcome of a callback from the app to the app', async () => {
     const { cookie, params } = await startedSignIn(
       backend.backendUrl,

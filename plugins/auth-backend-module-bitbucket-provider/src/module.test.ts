@@ -358,6 +358,25 @@ describe('authModuleBitbucketProvider in a real auth backend', () => {
     );
   });
 
+  it.each([
+    [
+      'a misspelt key',
+      { clientId: undefined, clientID: consumer.key },
+      'auth.providers.bitbucket.development.clientID is not a Bitbucket provider setting; did you mean clientId?',
+    ],
+    [
+      'a missing client id',
+      { clientId: undefined },
+      "auth.providers.bitbucket.development.clientId is missing: it is the OAuth consumer's Key (Bitbucket: Workspace settings > OAuth consumers). Set it in app-config.yaml, or in app-config.local.yaml",
+    ],
+  ])(
+    'fails start-up on %s, naming the key and where to set it',
+    async (_, providerConfig, message) => {
+      simulator = await startBitbucketSimulator({ consumers: [consumer] });
+      await expect(startBackend(providerConfig)).rejects.toThrow(message);
+    },
+  );
+
   it('cannot run beside the public Bitbucket module: the backend refuses to start', async () => {
     simulator = await startBitbucketSimulator({ consumers: [consumer] });
     await expect(
