@@ -42,9 +42,9 @@ function clientFor(
   const limits = { maxItems: 1000, maxPages: 100, maxBytes: 1024 * 1024 * 10 };
   return {
     listMembers: (workspace: string, signal = AbortSignal.timeout(5000)) =>
-      client.listMembers(workspace, signal, limits),
-    listPermissions: (workspace: string, signal = AbortSignal.timeout(5000)) =>
-      client.listPermissions(workspace, signal, limits),
+      client.listMembers(workspace, { signal, limits }),
+    listOwners: (workspace: string, signal = AbortSignal.timeout(5000)) =>
+      client.listOwners(workspace, { signal, limits }),
   };
 }
 
@@ -88,19 +88,18 @@ describe('BitbucketOrgClient', () => {
       expect(members.map(m => m.uuid)).toEqual(big.map(u => u.uuid));
       expect(members[0]).toEqual({
         uuid: big[0].uuid,
+        account_id: big[0].accountId,
         nickname: 'user0',
-        displayName: 'Member 0 of big',
-        avatarUrl: `${sim.url}/avatars/big-user-0.svg`,
+        display_name: 'Member 0 of big',
+        links: { avatar: { href: `${sim.url}/avatars/big-user-0.svg` } },
       });
       expect(sim.requestCounts()['/2.0/workspaces/big/members']).toBe(3);
     });
 
-    it('reads every page of permissions', async () => {
-      const permissions = await clientFor(sim).listPermissions('big');
-      expect(permissions).toHaveLength(250);
-      expect(permissions.filter(p => p.permission === 'owner')).toEqual([
-        { uuid: big[0].uuid, permission: 'owner' },
-      ]);
+    it('reads the owners from every page of permissions', async () => {
+      const owners = await clientFor(sim).listOwners('big');
+      expect(owners).toEqual([big[0].uuid]);
+      expect(sim.requestCounts()['/2.0/workspaces/big/permissions']).toBe(3);
     });
 
     it('fails the whole list when a later page fails', async () => {
@@ -121,7 +120,7 @@ describe('BitbucketOrgClient', () => {
     it('asks for one token and reuses it for both lists and later runs', async () => {
       const client = clientFor(sim);
       await client.listMembers('big');
-      await client.listPermissions('big');
+      await client.listOwners('big');
       await client.listMembers('big');
       expect(sim.requestCounts()[TOKEN_PATH]).toBe(1);
     });
@@ -141,7 +140,7 @@ describe('BitbucketOrgClient', () => {
       jest
         .spyOn(Date, 'now')
         .mockReturnValueOnce(Date.now() + (7200 - 59) * 1000);
-      await client.listPermissions('big');
+      await client.listOwners('big');
       expect(sim.requestCounts()[TOKEN_PATH]).toBe(2);
     });
   });
@@ -185,19 +184,19 @@ describe('BitbucketOrgClient', () => {
     it.each(['acme-typo', 'alice-personal'])(
       'a workspace the consumer cannot reach (%s) says where to add the consumer, or to use an API token',
       async workspace => {
-      const error = await failureOf(clientFor(sim).listMembers(workspace));
-      expect(error.name).toBe('NotFoundError');
-      expect(error.message).toBe(
-        `Bitbucket Cloud refused GET /2.0/workspaces/${workspace}/members (HTTP 404: Workspace ${workspace} not found). The OAuth consumer of catalog.providers.bitbucketCloudOrg.test.clientId cannot reach workspace "${workspace}", or there is none: check the workspace slug under catalog.providers.bitbucketCloudOrg.test. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in ${workspace}'s Workspace settings > OAuth consumers, or use an Atlassian API token (catalog.providers.bitbucketCloudOrg.test.apiToken)`,
-      );
-    },
+        const error = await failureOf(clientFor(sim).listMembers(workspace));
+        expect(error.name).toBe('NotFoundError');
+        expect(error.message).toBe(
+          `Bitbucket Cloud refused GET /2.0/workspaces/${workspace}/members (HTTP 404: Workspace ${workspace} not found). The OAuth consumer of catalog.providers.bitbucketCloudOrg.test.clientId cannot reach workspace "${workspace}", or there is none: check the workspace slug under catalog.providers.bitbucketCloudOrg.test. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in ${workspace}'s Workspace settings > OAuth consumers, or use an Atlassian API token (catalog.providers.bitbucketCloudOrg.test.apiToken)`,
+        );
+      },
     );
 
     it('a missing consumer permission is named the way Bitbucket shows it', async () => {
       const error = await failureOf(
         clientFor(sim, {
           credential: { clientId: 'email-only', clientSecret: SECRET },
-        }).listPermissions('acme'),
+        }).listOwners('acme'),
       );
       expect(error.name).toBe('NotAllowedError');
       expect(error.message).toContain(
@@ -214,7 +213,6 @@ describe('BitbucketOrgClient', () => {
         `Bitbucket Cloud failed: GET ${MEMBERS_PATH} did not answer within ${KEY}.limits.runTimeout`,
       );
     });
-
   });
 });
 
@@ -254,8 +252,8 @@ describe('BitbucketOrgClient with an Atlassian API token', () => {
   it('reads every workspace its account is in, with HTTP Basic and no token request', async () => {
     const client = withToken(demoApiToken.email, TOKEN);
     await expect(client.listMembers('acme')).resolves.toHaveLength(4);
-    await expect(client.listPermissions('alice-personal')).resolves.toEqual([
-      { uuid: demoUsers[0].uuid, permission: 'owner' },
+    await expect(client.listOwners('alice-personal')).resolves.toEqual([
+      demoUsers[0].uuid,
     ]);
     expect(sim.requestCounts()[TOKEN_PATH]).toBeUndefined();
   });
@@ -341,7 +339,10 @@ describe('BitbucketOrgClient against answers the simulator never gives', () => {
 
   it.each([
     [{ nickname: 'no-uuid' }, 'values.1.user.uuid: Required'],
-    [{ uuid: 'alice', nickname: 'alice' }, 'values.1.user.uuid: not a Bitbucket uuid'],
+    [
+      { uuid: 'alice', nickname: 'alice' },
+      'values.1.user.uuid: not a Bitbucket uuid',
+    ],
     [{ uuid: '{a}' }, 'values.1.user.uuid: not a Bitbucket uuid'],
   ])(
     'refuses a members page with a member %j, whose entity name would not be a uuid',
@@ -373,9 +374,9 @@ describe('BitbucketOrgClient against answers the simulator never gives', () => {
   it('explains a 403 without a scope list as the app user lacking access', async () => {
     page = res =>
       json(res, { type: 'error', error: { message: 'Forbidden' } }, 403);
-    const error = await failureOf(client().listPermissions('acme'));
+    const error = await failureOf(client().listOwners('acme'));
     expect(error.message).toContain(
-      'The app user of the OAuth consumer of catalog.providers.bitbucketCloudOrg.test.clientId may not read this list of the workspace',
+      `The OAuth consumer of ${KEY}.clientId acts as an app user that may not read this list of the workspace`,
     );
   });
 });

@@ -9,32 +9,24 @@ import {
   BitbucketPageLimits,
   BitbucketRefusal,
   BitbucketTokenEndpoint,
+  BitbucketUser,
   bitbucketWorkspaceMemberPermissionSchema,
   bitbucketWorkspaceMemberSchema,
   describeRefusal,
   describeScopes,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
-import { ApiTokenCredential, OAuthConsumerCredential } from './config';
+import { OrgCredential } from './config';
 
-/** A workspace member as `GET /2.0/workspaces/{workspace}/members` lists it */
-export interface WorkspaceMember {
-  /** With braces, as Bitbucket sends it */
-  uuid: string;
-  nickname?: string;
-  displayName?: string;
-  avatarUrl?: string;
-}
-
-/** One entry of `GET /2.0/workspaces/{workspace}/permissions` */
-export interface WorkspaceMemberPermission {
-  uuid: string;
-  permission: 'owner' | 'member';
+/** What bounds one list read: the run's deadline, and the run's limits left */
+export interface ListRun {
+  signal: AbortSignal;
+  limits: BitbucketPageLimits;
 }
 
 export interface BitbucketOrgClientOptions {
   /** The provider's config key, e.g. `catalog.providers.bitbucketCloudOrg.acme`, for messages */
   configKey: string;
-  credential: OAuthConsumerCredential | ApiTokenCredential;
+  credential: OrgCredential;
   tokenUrl: string;
   apiBaseUrl: string;
 }
@@ -57,12 +49,7 @@ const EDIT_CONSUMER =
 const API_TOKEN_STEPS =
   'create an API token with scopes (Atlassian account settings > Security > API tokens > Create API token with scopes, app Bitbucket) with read:workspace:bitbucket and read:user:bitbucket, as an account that is a member of the workspace';
 
-/**
- * The two workspace lists this module reads, every page, with an Atlassian
- * API token or an OAuth consumer's client-credentials token. Transport,
- * caps and answer checks are the shared client's; this adds the wording of
- * a refusal for the credential in use.
- */
+/** A workspace's two lists, every page, by API token or client credentials; refusals worded for the credential */
 export class BitbucketOrgClient {
   readonly #options: BitbucketOrgClientOptions;
   readonly #tokenEndpoint?: BitbucketTokenEndpoint;
@@ -81,66 +68,46 @@ export class BitbucketOrgClient {
     }
   }
 
-  async listMembers(
-    workspace: string,
-    signal: AbortSignal,
-    limits: BitbucketPageLimits,
-  ): Promise<WorkspaceMember[]> {
-    const rows = await this.#listAll(
-      workspace,
-      'members',
-      memberSchema,
-      signal,
-      limits,
-    );
-    return rows.map(({ user }) => ({
-      uuid: user.uuid,
-      nickname: user.nickname,
-      displayName: user.display_name,
-      avatarUrl: user.links?.avatar?.href,
-    }));
+  /** Users as the members list shows them, each with a Bitbucket uuid */
+  async listMembers(workspace: string, run: ListRun): Promise<BitbucketUser[]> {
+    const rows = await this.#listAll(workspace, 'members', memberSchema, run);
+    return rows.map(row => row.user);
   }
 
-  async listPermissions(
-    workspace: string,
-    signal: AbortSignal,
-    limits: BitbucketPageLimits,
-  ): Promise<WorkspaceMemberPermission[]> {
+  /** The uuids of the workspace's owners, from its permissions list */
+  async listOwners(workspace: string, run: ListRun): Promise<string[]> {
     const rows = await this.#listAll(
       workspace,
       'permissions',
       bitbucketWorkspaceMemberPermissionSchema,
-      signal,
-      limits,
+      run,
     );
-    return rows.map(row => ({ uuid: row.user.uuid, permission: row.permission }));
+    return rows.filter(r => r.permission === 'owner').map(r => r.user.uuid);
   }
 
   async #listAll<T>(
     workspace: string,
     list: 'members' | 'permissions',
     schema: BitbucketGetOptions<T>['schema'],
-    signal: AbortSignal,
-    limits: BitbucketPageLimits,
+    { signal, limits }: ListRun,
   ): Promise<T[]> {
     const client = new BitbucketCloudClient({
       apiBaseUrl: this.#options.apiBaseUrl,
       deadlineConfigKey: `${this.#options.configKey}.limits.runTimeout`,
       onRefused: refusal => this.#refused(refusal, workspace),
     });
-    const path = `/workspaces/${encodeURIComponent(workspace)}/${list}?pagelen=100`;
+    const slug = encodeURIComponent(workspace);
+    const path = `/workspaces/${slug}/${list}?pagelen=100`;
     for (let attempt = 1; ; attempt++) {
       const { authorization, reused } = await this.#authorization(signal);
       try {
-        return await client.getAllPages(path, {
-          authorization,
-          signal,
-          schema,
-          limits,
-        });
+        const options = { authorization, signal, schema, limits };
+        return await client.getAllPages(path, options);
       } catch (error) {
         // a cached token revoked or expired early: one fresh token, then give up
-        if (!(reused && attempt === 1 && error instanceof AuthenticationError)) {
+        if (
+          !(reused && attempt === 1 && error instanceof AuthenticationError)
+        ) {
           throw error;
         }
         this.#token = undefined;
@@ -153,18 +120,17 @@ export class BitbucketOrgClient {
     const { credential } = this.#options;
     if ('token' in credential) {
       const basic = Buffer.from(`${credential.email}:${credential.token}`);
-      return { authorization: `Basic ${basic.toString('base64')}`, reused: false };
+      return {
+        authorization: `Basic ${basic.toString('base64')}`,
+        reused: false,
+      };
     }
     const reused = Boolean(this.#token && this.#token.expiresAt > Date.now());
     if (!reused) {
       const tokens = await this.#tokenEndpoint!.clientCredentials(signal);
-      this.#token = {
-        value: tokens.accessToken,
-        expiresAt:
-          Date.now() +
-          (tokens.expiresInSeconds ?? 0) * 1000 -
-          TOKEN_RENEWAL_MARGIN_MS,
-      };
+      const lifetimeMs = (tokens.expiresInSeconds ?? 0) * 1000;
+      const expiresAt = Date.now() + lifetimeMs - TOKEN_RENEWAL_MARGIN_MS;
+      this.#token = { value: tokens.accessToken, expiresAt };
     }
     return { authorization: `Bearer ${this.#token!.value}`, reused };
   }
@@ -174,44 +140,35 @@ export class BitbucketOrgClient {
     const key = this.#options.configKey;
     const what = describeRefusal(refusal);
     const scopes = refusal.requiredScopes ?? [];
-    if ('token' in this.#options.credential) {
-      switch (refusal.status) {
-        case 401:
-          return new AuthenticationError(
-            `${what}. Bitbucket did not accept the Atlassian API token: check ${key}.apiToken.email (the Atlassian account's email) and ${key}.apiToken.token, which may have expired or been revoked`,
-          );
-        case 403:
-          return new NotAllowedError(
-            `${what}. The API token of ${key}.apiToken ${
-              scopes.length > 0
-                ? `lacks the scope ${scopes.join(' and ')}`
-                : 'may not read this list of the workspace'
-            }: ${API_TOKEN_STEPS}`,
-          );
-        case 404:
-          return new NotFoundError(
-            `${what}. There is no workspace "${workspace}" that the account of ${key}.apiToken.email is a member of: check the workspace slug under ${key}, and that the account is a member of the workspace`,
-          );
-        default:
-          return undefined;
-      }
-    }
+    const byApiToken = 'token' in this.#options.credential;
     switch (refusal.status) {
       case 401:
         return new AuthenticationError(
-          `${what}. Bitbucket did not accept a fresh access token of the consumer of ${key}.clientId`,
+          byApiToken
+            ? `${what}. Bitbucket did not accept the Atlassian API token: check ${key}.apiToken.email (the Atlassian account's email) and ${key}.apiToken.token, which may have expired or been revoked`
+            : `${what}. Bitbucket did not accept a fresh access token of the consumer of ${key}.clientId`,
         );
       case 403:
         return new NotAllowedError(
-          scopes.length > 0
-            ? `${what}. The OAuth consumer of ${key}.clientId needs the ${describeScopes(
-                scopes,
-              )}: ${EDIT_CONSUMER}, tick it and save`
-            : `${what}. The app user of the OAuth consumer of ${key}.clientId may not read this list of the workspace`,
+          byApiToken
+            ? `${what}. The API token of ${key}.apiToken ${
+                scopes.length > 0
+                  ? `lacks the scope ${scopes.join(' and ')}`
+                  : 'may not read this list of the workspace'
+              }: ${API_TOKEN_STEPS}`
+            : `${what}. The OAuth consumer of ${key}.clientId ${
+                scopes.length > 0
+                  ? `needs the ${describeScopes(
+                      scopes,
+                    )}: ${EDIT_CONSUMER}, tick it and save`
+                  : 'acts as an app user that may not read this list of the workspace'
+              }`,
         );
       case 404:
         return new NotFoundError(
-          `${what}. The OAuth consumer of ${key}.clientId cannot reach workspace "${workspace}", or there is none: check the workspace slug under ${key}. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in ${workspace}'s Workspace settings > OAuth consumers, or use an Atlassian API token (${key}.apiToken)`,
+          byApiToken
+            ? `${what}. There is no workspace "${workspace}" that the account of ${key}.apiToken.email is a member of: check the workspace slug under ${key}, and that the account is a member of the workspace`
+            : `${what}. The OAuth consumer of ${key}.clientId cannot reach workspace "${workspace}", or there is none: check the workspace slug under ${key}. A client-credentials token acts as an app user of the workspace that owns the consumer, and reaches no other (a consumer owned by a personal workspace reaches only that one): add the consumer in ${workspace}'s Workspace settings > OAuth consumers, or use an Atlassian API token (${key}.apiToken)`,
         );
       default:
         return undefined;

@@ -49,7 +49,7 @@ describe('readOrgProviderConfigs', () => {
         workspaces: ['other-co', 'beta'],
         credential: { email: 'svc@example.com', token: 'api-token' },
         tokenUrl: 'http://127.0.0.1:7010/site/oauth2/access_token',
-        apiBaseUrl: 'http://127.0.0.1:7010/2.0',
+        apiBaseUrl: 'http://127.0.0.1:7010/2.0/',
         schedule: expect.objectContaining({
           frequency: { minutes: 5 },
           timeout: { seconds: 50 },

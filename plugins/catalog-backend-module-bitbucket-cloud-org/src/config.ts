@@ -17,34 +17,23 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
 /** Bitbucket's workspace slugs: lowercase letters, digits, `-`, `_` and `.` */
 const WORKSPACE_SLUG = /^[a-z0-9][a-z0-9_.-]*$/;
 
-/** A private OAuth consumer: the client-credentials grant */
-export interface OAuthConsumerCredential {
-  clientId: string;
-  clientSecret: string;
-}
-
-/** An Atlassian API token, sent as HTTP Basic `email:token` */
-export interface ApiTokenCredential {
-  email: string;
-  token: string;
-}
+/** A private OAuth consumer (client-credentials grant), or an Atlassian API token (HTTP Basic) */
+export type OrgCredential =
+  | { clientId: string; clientSecret: string }
+  | { email: string; token: string };
 
 export interface OrgProviderConfig {
   /** The key under catalog.providers.bitbucketCloudOrg */
   id: string;
   workspaces: string[];
-  credential: OAuthConsumerCredential | ApiTokenCredential;
+  credential: OrgCredential;
   tokenUrl: string;
   apiBaseUrl: string;
   schedule: SchedulerServiceTaskScheduleDefinition;
   limits: RunLimits;
 }
 
-/**
- * Every provider under `catalog.providers.bitbucketCloudOrg`; none when the
- * key is absent. Refuses, naming the keys, a config whose workspaces would
- * make the same Group twice.
- */
+/** Every provider under `catalog.providers.bitbucketCloudOrg`, checked; none when the key is absent */
 export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
   const providers = config.getOptionalConfig(CONFIG_ROOT);
   if (!providers) {
@@ -65,12 +54,7 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
       workspaces: workspaces.map(w => w.slug),
       credential: readCredential(c, id),
       tokenUrl: readUrl(c, id, 'tokenUrl', BITBUCKET_CLOUD_URLS.tokenUrl),
-      apiBaseUrl: readUrl(
-        c,
-        id,
-        'apiBaseUrl',
-        BITBUCKET_CLOUD_URLS.apiBaseUrl,
-      ).replace(/\/+$/, ''),
+      apiBaseUrl: readUrl(c, id, 'apiBaseUrl', BITBUCKET_CLOUD_URLS.apiBaseUrl),
       schedule,
       limits: readRunLimits(c, `${CONFIG_ROOT}.${id}`, schedule),
     };
@@ -80,10 +64,7 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
 }
 
 /** A slug and the config key it came from */
-interface ConfiguredWorkspace {
-  slug: string;
-  key: string;
-}
+type ConfiguredWorkspace = { slug: string; key: string };
 
 function readWorkspaces(c: Config, id: string): ConfiguredWorkspace[] {
   const one = c.getOptionalString('workspace');
@@ -94,24 +75,22 @@ function readWorkspaces(c: Config, id: string): ConfiguredWorkspace[] {
     );
   }
   const workspaces = list
-    ? list.map((slug, i) => ({ slug, key: `${CONFIG_ROOT}.${id}.workspaces[${i}]` }))
+    ? list.map((slug, i) => ({
+        slug,
+        key: `${CONFIG_ROOT}.${id}.workspaces[${i}]`,
+      }))
     : [{ slug: one!, key: `${CONFIG_ROOT}.${id}.workspace` }];
-  for (const { slug, key } of workspaces) {
-    if (!WORKSPACE_SLUG.test(slug)) {
-      throw new Error(
-        `${key} must be a workspace slug as in https://bitbucket.org/<slug> (lowercase letters, digits, '-', '_', '.'), got ${JSON.stringify(
-          slug,
-        )}`,
-      );
-    }
+  const wrong = workspaces.find(({ slug }) => !WORKSPACE_SLUG.test(slug));
+  if (wrong) {
+    const got = JSON.stringify(wrong.slug);
+    throw new Error(
+      `${wrong.key} must be a workspace slug as in https://bitbucket.org/<slug> (lowercase letters, digits, '-', '_', '.'), got ${got}`,
+    );
   }
   return workspaces;
 }
 
-function readCredential(
-  c: Config,
-  id: string,
-): OAuthConsumerCredential | ApiTokenCredential {
+function readCredential(c: Config, id: string): OrgCredential {
   const hasConsumer = c.has('clientId') || c.has('clientSecret');
   if (hasConsumer === c.has('apiToken')) {
     throw new Error(
@@ -130,11 +109,7 @@ function readCredential(
       };
 }
 
-/**
- * Group names come from slugs, and `<slug>-owners` is one too: a workspace
- * slug `acme-owners` next to `acme` would make the same Group twice, and a
- * workspace in two providers would give each member two Users.
- */
+/** `acme-owners` next to `acme` would make one Group twice; a workspace in two providers, two Users a member */
 function refuseSharedGroupNames(workspaces: ConfiguredWorkspace[]) {
   const makers = new Map<string, string>();
   for (const { slug, key } of workspaces) {
@@ -154,10 +129,9 @@ function refuseSharedGroupNames(workspaces: ConfiguredWorkspace[]) {
 function readUrl(c: Config, id: string, key: string, fallback: string) {
   const value = c.getOptionalString(key) ?? fallback;
   if (!/^https?:\/\//.test(value) || !URL.canParse(value)) {
+    const got = JSON.stringify(value);
     throw new Error(
-      `${CONFIG_ROOT}.${id}.${key} must be an http(s) URL, got ${JSON.stringify(
-        value,
-      )}`,
+      `${CONFIG_ROOT}.${id}.${key} must be an http(s) URL, got ${got}`,
     );
   }
   return value;

@@ -16,9 +16,9 @@ const location = (slug: string) => `url:https://bitbucket.org/${slug}`;
 function workspace(
   slug: string,
   members: WorkspaceRead['members'],
-  permissions: WorkspaceRead['permissions'] = [],
+  owners: string[] = [],
 ): WorkspaceRead {
-  return { slug, members, permissions, location: location(slug) };
+  return { slug, members, owners, location: location(slug) };
 }
 
 /** uuid → entity name of every User made */
@@ -56,7 +56,7 @@ describe('User entity names', () => {
       expect(
         userNames(
           workspace('acme', [
-            { uuid: MALLORY, nickname, displayName: 'Alice Anderson' },
+            { uuid: MALLORY, nickname, display_name: 'Alice Anderson' },
           ]),
         ),
       ).toEqual({ [MALLORY]: '06eaa404-828a-4eab-af9d-e8e948a8f0cf' });
@@ -64,7 +64,9 @@ describe('User entity names', () => {
   });
 
   it('a full-width lookalike nickname moves nobody off their name', () => {
-    const alone = userNames(workspace('acme', [{ uuid: ALICE, nickname: 'alice' }]));
+    const alone = userNames(
+      workspace('acme', [{ uuid: ALICE, nickname: 'alice' }]),
+    );
     const withLookalike = userNames(
       workspace('acme', [
         { uuid: MALLORY, nickname: 'Ａｌｉｃｅ' },
@@ -104,21 +106,16 @@ describe('orgEntities', () => {
     {
       uuid: ALICE,
       nickname: 'alice',
-      displayName: 'Alice Anderson',
-      avatarUrl: 'https://avatars.example/alice.png',
+      display_name: 'Alice Anderson',
+      links: { avatar: { href: 'https://avatars.example/alice.png' } },
     },
-    { uuid: BOB, nickname: 'bob', displayName: 'Bob Brown' },
+    { uuid: BOB, nickname: 'bob', display_name: 'Bob Brown' },
     { uuid: CAROL, nickname: 'carol' },
   ];
   const aliceName = '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
 
   it('makes a User per member with the uuid annotation, title, profile and memberships, and nothing Bitbucket does not say', () => {
-    const entities = orgEntities([
-      workspace('acme', members, [
-        { uuid: ALICE, permission: 'owner' },
-        { uuid: BOB, permission: 'member' },
-      ]),
-    ]);
+    const entities = orgEntities([workspace('acme', members, [ALICE])]);
     const alice = entities.find(e => e.metadata.name === aliceName);
     expect(alice).toEqual({
       apiVersion: 'backstage.io/v1alpha1',
@@ -153,12 +150,12 @@ describe('orgEntities', () => {
     expect(text).not.toContain('email');
   });
 
-  it('makes the workspace Group and, from the permissions, one of its owners', () => {
+  it('makes the workspace Group and one of its owners', () => {
     const entities = orgEntities([
       workspace('acme', members, [
-        { uuid: ALICE, permission: 'owner' },
+        ALICE,
         // an owner missing from the members list gets no User to refer to
-        { uuid: '{00000000-0000-4000-a000-000000000000}', permission: 'owner' },
+        '{00000000-0000-4000-a000-000000000000}',
       ]),
     ]);
     const groups = entities.filter(e => e.kind === 'Group');
@@ -206,9 +203,7 @@ describe('orgEntities', () => {
   });
 
   it('makes no owners group when no member is an owner', () => {
-    const entities = orgEntities([
-      workspace('acme', members, [{ uuid: BOB, permission: 'member' }]),
-    ]);
+    const entities = orgEntities([workspace('acme', members, [])]);
     expect(entities.filter(e => e.kind === 'Group')).toEqual([
       expect.objectContaining({
         metadata: expect.objectContaining({ name: 'acme' }),
@@ -218,19 +213,17 @@ describe('orgEntities', () => {
   });
 
   it('counts a member listed twice (the list changed while it was read) once', () => {
-    const entities = orgEntities([
-      workspace('acme', [...members, members[0]]),
-    ]);
+    const entities = orgEntities([workspace('acme', [...members, members[0]])]);
     expect(entities.filter(e => e.kind === 'User')).toHaveLength(3);
   });
 
   it('makes a person in two workspaces one User, in the groups of both', () => {
     const entities = orgEntities([
-      workspace('acme', members, [{ uuid: ALICE, permission: 'owner' }]),
+      workspace('acme', members, [ALICE]),
       workspace(
         'beta',
-        [{ uuid: ALICE, nickname: 'alice', displayName: 'Alice Anderson' }],
-        [{ uuid: ALICE, permission: 'member' }],
+        [{ uuid: ALICE, nickname: 'alice', display_name: 'Alice Anderson' }],
+        [],
       ),
     ]);
     const users = entities.filter(e => e.kind === 'User');

@@ -6,12 +6,9 @@ import {
 } from '@backstage/catalog-model';
 import {
   BITBUCKET_USER_ID_ANNOTATION,
+  BitbucketUser,
   bitbucketUserEntityName,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
-import {
-  WorkspaceMember,
-  WorkspaceMemberPermission,
-} from './BitbucketOrgClient';
 
 const MAX_NAME_LENGTH = 63;
 
@@ -39,17 +36,16 @@ export function ownersGroupName(workspace: string): string {
 /** What one run read of one workspace */
 export interface WorkspaceRead {
   slug: string;
-  members: WorkspaceMember[];
-  permissions: WorkspaceMemberPermission[];
+  members: BitbucketUser[];
+  /** The uuids of its owners */
+  owners: string[];
   /** For the managed-by-location annotations, e.g. `url:https://bitbucket.org/acme` */
   location: string;
 }
 
 /**
- * For each workspace its Group and, when it has owners, a Group of them; one
- * User per person, in the Groups of every workspace that lists them.
- * Bitbucket's 2.0 API lists neither emails nor user groups, so there are
- * none; nickname and display name are for humans only (title and profile).
+ * Each workspace's Group and, if it has owners, their Group; one User per person, in the Groups
+ * of every workspace listing them. Bitbucket's API lists no emails and no user groups.
  */
 export function orgEntities(
   workspaces: WorkspaceRead[],
@@ -64,11 +60,7 @@ export function orgEntities(
     };
     const workspaceGroup = workspaceGroupName(slug);
     const ownersGroup = ownersGroupName(slug);
-    const owners = new Set(
-      workspace.permissions
-        .filter(p => p.permission === 'owner')
-        .map(p => bitbucketUserEntityName(p.uuid)),
-    );
+    const owners = new Set(workspace.owners.map(bitbucketUserEntityName));
     let hasOwners = false;
 
     for (const member of workspace.members) {
@@ -81,10 +73,12 @@ export function orgEntities(
       const known = users.get(name);
       if (known) {
         // listed twice (the list changed while it was read) or in two workspaces
-        known.spec.memberOf = [...new Set([...known.spec.memberOf!, ...memberOf])];
+        known.spec.memberOf = [
+          ...new Set([...known.spec.memberOf!, ...memberOf]),
+        ];
         continue;
       }
-      const title = member.displayName || member.nickname || undefined;
+      const title = member.display_name || member.nickname || undefined;
       users.set(name, {
         apiVersion: 'backstage.io/v1alpha1',
         kind: 'User',
@@ -97,42 +91,38 @@ export function orgEntities(
           },
         },
         spec: {
-          profile: { displayName: title, picture: member.avatarUrl },
+          profile: { displayName: title, picture: member.links?.avatar?.href },
           memberOf,
         },
       });
     }
 
-    groups.push({
+    const group = (name: string, who: string, spec: object): GroupEntity => ({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Group',
       metadata: {
-        name: workspaceGroup,
-        description: `Members of the Bitbucket Cloud workspace ${slug}`,
+        name,
+        description: `${who} of the Bitbucket Cloud workspace ${slug}`,
         annotations,
       },
-      spec: {
-        type: 'workspace',
-        profile: { displayName: slug },
-        children: hasOwners ? [ownersGroup] : [],
-      },
+      spec: { type: 'workspace', children: [], ...spec },
     });
+    const children = hasOwners ? [ownersGroup] : [];
+    groups.push(
+      group(workspaceGroup, 'Members', {
+        children,
+        profile: { displayName: slug },
+      }),
+    );
     if (hasOwners) {
-      groups.push({
-        apiVersion: 'backstage.io/v1alpha1',
-        kind: 'Group',
-        metadata: {
-          name: ownersGroup,
-          description: `Owners of the Bitbucket Cloud workspace ${slug}`,
-          annotations,
-        },
-        spec: {
+      const profile = { displayName: `${slug} owners` };
+      groups.push(
+        group(ownersGroup, 'Owners', {
           type: 'workspace-owners',
-          profile: { displayName: `${slug} owners` },
+          profile,
           parent: workspaceGroup,
-          children: [],
-        },
-      });
+        }),
+      );
     }
   }
   return [...groups, ...users.values()];

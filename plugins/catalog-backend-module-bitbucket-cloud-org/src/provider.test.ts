@@ -69,7 +69,10 @@ describe('BitbucketCloudOrgEntityProvider', () => {
             bitbucketCloudOrg: {
               [workspace]: {
                 ...(workspacesWithApiToken
-                  ? { workspaces: workspacesWithApiToken, apiToken: demoApiToken }
+                  ? {
+                      workspaces: workspacesWithApiToken,
+                      apiToken: demoApiToken,
+                    }
                   : { workspace, clientId, clientSecret }),
                 tokenUrl: sim.tokenUrl,
                 apiBaseUrl: sim.apiBaseUrl,
@@ -155,9 +158,7 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     // big-user-98 and big-user-99 are both "user98"; their names are their uuids
     expect(entityNames).toEqual(
       expect.arrayContaining(
-        [big[98], big[99]].map(
-          u => `User:${u.uuid.slice(1, -1)}`,
-        ),
+        [big[98], big[99]].map(u => `User:${u.uuid.slice(1, -1)}`),
       ),
     );
     expect(sim.requestCounts()['/2.0/workspaces/big/members']).toBe(2);
@@ -184,7 +185,12 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     ]);
     expect(
       entities.find(e => e.metadata.name === ALICE)!.spec!.memberOf,
-    ).toEqual(['acme', 'acme-owners', 'alice-personal', 'alice-personal-owners']);
+    ).toEqual([
+      'acme',
+      'acme-owners',
+      'alice-personal',
+      'alice-personal-owners',
+    ]);
     expect(logger.lines).toEqual([
       expect.stringMatching(
         /^info Read 5 members of Bitbucket Cloud workspaces acme, alice-personal and applied 8 Users and Groups in \d+ ms$/,

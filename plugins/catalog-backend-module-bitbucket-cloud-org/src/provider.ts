@@ -11,12 +11,11 @@ import {
   readOrgProviderConfigs,
 } from './config';
 import { orgEntities, WorkspaceRead } from './entities';
-import { describeLimitReached, listLimits } from './runLimits';
+import { describeLimitReached, listRun } from './runLimits';
 
 /**
- * The members of Bitbucket Cloud workspaces as Users and Groups, one User per
- * person however many of the workspaces list them: one full mutation per
- * scheduled run, so members who left leave the catalog.
+ * Bitbucket Cloud workspace members as Users and Groups, one User per person: one full mutation
+ * per scheduled run, so members who left leave the catalog.
  *
  * @public
  */
@@ -43,12 +42,8 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     options: { logger: LoggerService; scheduler: SchedulerService },
   ) {
     this.#config = config;
-    this.#client = new BitbucketOrgClient({
-      configKey: `${CONFIG_ROOT}.${config.id}`,
-      credential: config.credential,
-      tokenUrl: config.tokenUrl,
-      apiBaseUrl: config.apiBaseUrl,
-    });
+    const configKey = `${CONFIG_ROOT}.${config.id}`;
+    this.#client = new BitbucketOrgClient({ ...config, configKey });
     this.#logger = options.logger.child({ target: this.getProviderName() });
     this.#scheduler = options.scheduler;
   }
@@ -68,49 +63,34 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     });
   }
 
-  /**
-   * Reads every page of both lists of every workspace, then replaces this
-   * provider's entities. A run that fails or passes one of its limits
-   * applies nothing, so the catalog keeps the last run's entities; the
-   * failure is logged for the admin.
-   */
+  /** Reads every workspace, then replaces the entities; a run that fails or passes a limit applies nothing */
   async refresh(signal?: AbortSignal): Promise<void> {
     const connection = this.#connection;
     if (!connection) {
       throw new Error(`${this.getProviderName()} is not connected yet`);
     }
-    const { id, workspaces, tokenUrl, limits } = this.#config;
-    const key = `${CONFIG_ROOT}.${id}`;
-    const named = `Bitbucket Cloud workspace${
-      workspaces.length > 1 ? 's' : ''
-    } ${workspaces.join(', ')}`;
+    const { workspaces, tokenUrl, limits } = this.#config;
+    const key = `${CONFIG_ROOT}.${this.#config.id}`;
+    const plural = workspaces.length > 1 ? 's' : '';
+    const named = `Bitbucket Cloud workspace${plural} ${workspaces.join(', ')}`;
     const started = Date.now();
     // one deadline for the whole run, body reads included
     const deadline = AbortSignal.timeout(limits.runTimeoutMs);
     const run = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    const lists = workspaces.length * 2;
     try {
       const read: WorkspaceRead[] = [];
       let members = 0;
-      let permissions = 0;
       for (const slug of workspaces) {
+        // what the run has left, for each of this workspace's two lists
+        const left = listRun(run, limits, members, workspaces.length);
         const workspace: WorkspaceRead = {
           slug,
-          members: await this.#client.listMembers(
-            slug,
-            run,
-            listLimits(limits, limits.maxMembers - members, lists),
-          ),
-          permissions: await this.#client.listPermissions(
-            slug,
-            run,
-            listLimits(limits, limits.maxMembers - permissions, lists),
-          ),
+          members: await this.#client.listMembers(slug, left),
+          owners: await this.#client.listOwners(slug, left),
           // the workspace's page on Bitbucket, on the host the token comes from
           location: `url:${new URL(tokenUrl).origin}/${slug}`,
         };
         members += workspace.members.length;
-        permissions += workspace.permissions.length;
         read.push(workspace);
       }
       const entities = orgEntities(read);

@@ -1,18 +1,12 @@
 import { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
-import {
-  BitbucketLimitReachedError,
-  BitbucketPageLimits,
-} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { BitbucketLimitReachedError } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { ListRun } from './BitbucketOrgClient';
 
-/**
- * What one run may cost, whatever Bitbucket (or something posing as it)
- * answers: a hostile or broken members list must not take the backend's
- * memory, nor a slow-drip body outlive the schedule.
- */
+/** What one run may cost, whatever answers: no list takes the memory, no slow drip outlives the run */
 export interface RunLimits {
-  /** Rows of the members lists of all workspaces together; the permissions lists likewise */
+  /** Rows of all members lists together; each permissions list has as many left */
   maxMembers: number;
   /** Answer bytes of all lists together, decompressed */
   maxBytes: number;
@@ -55,27 +49,30 @@ export function readRunLimits(
 
 function readPositive(c: Config, key: string, name: string, fallback: number) {
   const value = c.getOptionalNumber(`limits.${name}`) ?? fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(
-      `${key}.limits.${name} must be a positive whole number, got ${value}`,
-    );
+  if (Number.isSafeInteger(value) && value > 0) {
+    return value;
   }
-  return value;
+  throw new Error(
+    `${key}.limits.${name} must be a positive whole number, got ${value}`,
+  );
 }
 
-/**
- * The bounds of one list read: the members budget the run has left, and an
- * even share of its bytes, since the shared client counts bytes per read.
- */
-export function listLimits(
+/** One list read: the run's deadline, the members it has left and an even share of its bytes */
+export function listRun(
+  signal: AbortSignal,
   limits: RunLimits,
-  itemsLeft: number,
-  lists: number,
-): BitbucketPageLimits {
+  membersRead: number,
+  workspaces: number,
+): ListRun {
+  const left = limits.maxMembers - membersRead;
   return {
-    maxItems: itemsLeft,
-    maxPages: Math.ceil(itemsLeft / MIN_PAGE_SIZE) + 1,
-    maxBytes: Math.floor(limits.maxBytes / lists),
+    signal,
+    limits: {
+      maxItems: left,
+      maxPages: Math.ceil(left / MIN_PAGE_SIZE) + 1,
+      // the shared client counts bytes per read
+      maxBytes: Math.floor(limits.maxBytes / (workspaces * 2)),
+    },
   };
 }
 
