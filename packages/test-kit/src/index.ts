@@ -29,3 +29,5 @@ export {
   startSimulatedBitbucket,
 } from './simulatedBitbucket';
 export { silenceKnownFrameworkWarnings } from './silenceKnownFrameworkWarnings';
+export { startTestRedis } from './redis';
+export type { TestRedis } from './redis';

@@ -1,7 +1,9 @@
 import {
   BitbucketSimulator,
+  demoUsers,
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { bitbucketUserEntityName } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,7 +18,9 @@ import {
   BackendProcess,
   startBackendProcess,
   startTestPostgres,
+  startTestRedis,
   TestPostgres,
+  TestRedis,
 } from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(180_000);
@@ -25,11 +29,22 @@ const repoRoot = path.resolve(__dirname, '../../../..');
 
 /** Bitbucket demo user → the catalog User that app-config.production.yaml's resolvers pick */
 const expected: Record<string, { ref: string; displayName: string }> = {
-  // acme's members: Users the org provider made, found by user id annotation
-  'alice-bb': { ref: 'user:default/alice', displayName: 'Alice Anderson' },
-  'bob-bb': { ref: 'user:default/bob', displayName: 'Bob Brown' },
-  'dave-bb': { ref: 'user:default/dave', displayName: 'Dave Davis' },
-  'mallory-bb': { ref: 'user:default/mallory', displayName: 'Mallory Moss' }, // claims alice@ unconfirmed
+  ...Object.fromEntries(
+    // acme's members: Users the org provider named by uuid, found by the
+    // user id annotation
+    ['alice-bb', 'bob-bb', 'dave-bb'].map(username => {
+      const user = demoUsers.find(u => u.username === username)!;
+      return [
+        username,
+        {
+          ref: `user:default/${bitbucketUserEntityName(user.uuid)}`,
+          displayName: user.displayName,
+        },
+      ];
+    }),
+  ),
+  // hand-written in examples/org.yaml; claims alice@ unconfirmed
+  'mallory-bb': { ref: 'user:default/mallory', displayName: 'Mallory Moss' },
 };
 const usernames = Object.keys(expected);
 
@@ -79,6 +94,8 @@ async function fetchOwnUserEntity(backendUrl: string, token: string) {
  */
 describe('two backend replicas sharing PostgreSQL', () => {
   let pg: TestPostgres | undefined;
+  /** The cache both replicas share, as backend.cache in a deployment of several */
+  let redis: TestRedis | undefined;
   let simulator: BitbucketSimulator | undefined;
   let configDir: string | undefined;
   const replicas: BackendProcess[] = [];
@@ -160,6 +177,7 @@ describe('two backend replicas sharing PostgreSQL', () => {
 
   beforeAll(async () => {
     pg = await startTestPostgres();
+    redis = await startTestRedis();
 
     const [portA, portB, publicPort] = [
       await freePort(),
@@ -206,7 +224,10 @@ describe('two backend replicas sharing PostgreSQL', () => {
       fs.writeFileSync(
         overrides,
         JSON.stringify({
-          backend: { listen: { port, host: '127.0.0.1' } },
+          backend: {
+            listen: { port, host: '127.0.0.1' },
+            cache: { store: 'redis', connection: redis!.url },
+          },
           auth: {
             providers: {
               bitbucket: {
@@ -264,6 +285,7 @@ describe('two backend replicas sharing PostgreSQL', () => {
     await Promise.allSettled(replicas.map(r => r.stop()));
     await simulator?.stop();
     await pg?.stop();
+    await redis?.stop();
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
 
@@ -307,10 +329,14 @@ describe('two backend replicas sharing PostgreSQL', () => {
 
     const onB = await fetchOwnUserEntity(b.url, tokenA);
     expect(onB.status).toBe(200);
-    expect((await onB.json()).metadata.name).toBe('bob');
+    expect((await onB.json()).metadata.name).toBe(
+      expected['bob-bb'].ref.split('/')[1],
+    );
     const onA = await fetchOwnUserEntity(a.url, tokenB);
     expect(onA.status).toBe(200);
-    expect((await onA.json()).metadata.name).toBe('dave');
+    expect((await onA.json()).metadata.name).toBe(
+      expected['dave-bb'].ref.split('/')[1],
+    );
 
     // B really verifies A's signature: A's token with another sub is refused
     const [header, payload, signature] = tokenA.split('.');
@@ -318,12 +344,14 @@ describe('two backend replicas sharing PostgreSQL', () => {
     const forged = [
       header,
       Buffer.from(
-        JSON.stringify({ ...claims, sub: 'user:default/alice' }),
+        JSON.stringify({ ...claims, sub: expected['alice-bb'].ref }),
       ).toString('base64url'),
       signature,
     ].join('.');
     const forgedOnB = await fetch(
-      `${b.url}/api/catalog/entities/by-name/user/default/alice`,
+      `${b.url}/api/catalog/entities/by-name/${catalogEntityPath(
+        expected['alice-bb'].ref,
+      )}`,
       { headers: { authorization: `Bearer ${forged}` } },
     );
     expect(forgedOnB.status).toBe(401);
@@ -362,6 +390,29 @@ describe('two backend replicas sharing PostgreSQL', () => {
     const token = refreshed.body.backstageIdentity.token;
     expect(decodeBackstageToken(token).sub).toBe('user:default/mallory');
     expect((await fetchOwnUserEntity(a.url, token)).status).toBe(200);
+  });
+
+  it('keeps every tab signed in when three refresh one session at once, across both replicas', async () => {
+    const first = await signIn(a.url, a.url, 'alice-bb');
+    const tabs = await Promise.all(
+      [a, b, a].map(replica =>
+        refreshBackstageSession({
+          backendUrl: replica.url,
+          cookies: first.cookies,
+          env,
+        }),
+      ),
+    );
+    expect(tabs.map(tab => tab.status)).toEqual([200, 200, 200]);
+    // Bitbucket rotated the token once: every tab holds its successor
+    const cookies = new Set(tabs.map(tab => tab.cookies.join('; ')));
+    expect(cookies.size).toBe(1);
+    const next = await refreshBackstageSession({
+      backendUrl: b.url,
+      cookies: tabs[1].cookies,
+      env,
+    });
+    expect(next.status).toBe(200);
   });
 
   it('signs in a burst of 500 at 50 concurrent across both replicas: no errors, no mixed identities', async () => {
