@@ -1,4 +1,5 @@
 import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import { HumanDuration } from '@backstage/types';
 
 export interface Config {
   catalog?: {
@@ -30,6 +31,15 @@ export interface Config {
           };
           /** When to read the workspaces. Default: every 30 minutes, each run at most 3 minutes */
           schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+          /** What one run may read; a run that passes a limit applies nothing and logs the key */
+          limits?: {
+            /** Members over all workspaces per run. Default 100000 */
+            maxMembers?: number;
+            /** Answer bytes over all lists per run, each list an even share. Default 268435456 (256 MiB) */
+            maxBytes?: number;
+            /** The whole run, body reads included; shorter than schedule.timeout. Default two thirds of schedule.timeout */
+            runTimeout?: string | HumanDuration;
+          };
           /** For tests and the local simulator only. Default https://bitbucket.org/site/oauth2/access_token */
           tokenUrl?: string;
           /** For tests and the local simulator only. Default https://api.bitbucket.org/2.0 */
