@@ -1,115 +1,89 @@
 /**
  * Child process of moduleCost.ts: both modules' authenticators in one
- * process, each handling Bitbucket callbacks (code exchange and profile
- * calls) against the simulator in alternating rounds, with this process's
- * CPU time per callback. Codes come from the parent, which holds the
- * simulator, so the simulator's work is not counted here.
+ * process, handling Bitbucket callbacks (code exchange and profile calls)
+ * against the simulator in alternating rounds, with this process's CPU time
+ * per callback.
  */
 import { ConfigReader } from '@backstage/config';
 import { bitbucketAuthenticator } from '@backstage/plugin-auth-backend-module-bitbucket-provider';
 import { createBitbucketAuthenticator } from '@bitbucket-signin/plugin-auth-backend-module-bitbucket-provider';
-import type { BackendName } from './processes';
+import type { ModuleCost, ModuleCostRequest } from './moduleCost';
+import { abba } from './plan';
 import { routeBitbucketCloudToSimulator } from './routeToSimulator';
-import type { ModuleCostRequest, ModuleCostMessage } from './moduleCost';
+import { BackendName, backendNames, consumerOf, variants } from './variants';
 
-const { simulatorUrl, consumers, warmUp, rounds, perRound, concurrency } =
-  JSON.parse(process.env.BENCH_MODULE_COST!) as ModuleCostRequest;
-routeBitbucketCloudToSimulator(simulatorUrl);
-
-const config = (name: BackendName) =>
-  new ConfigReader({
-    clientId: consumers[name].key,
-    clientSecret: consumers[name].secret,
-    // read by our module only; the public one reaches the simulator through the hook
-    authorizationUrl: `${simulatorUrl}/site/oauth2/authorize`,
-    tokenUrl: `${simulatorUrl}/site/oauth2/access_token`,
-    apiBaseUrl: `${simulatorUrl}/2.0`,
-  });
-
-const ours = createBitbucketAuthenticator();
-const oursContext = ours.initialize({
-  callbackUrl: consumers.ours.callbackUrl,
-  config: config('ours'),
-});
-const publicContext = bitbucketAuthenticator.initialize({
-  callbackUrl: consumers.public.callbackUrl,
-  config: config('public'),
-});
-
-/** What the auth framework hands an authenticator for Bitbucket's redirect back */
-function callbackRequest(code: string) {
-  return {
-    url: `/api/auth/bitbucket/handler/frame?code=${code}&state=bench`,
-    query: { code, state: 'bench' },
-    method: 'GET',
-    headers: {},
-  } as never;
-}
-
-const authenticate: Record<BackendName, (code: string) => Promise<unknown>> = {
-  ours: code => ours.authenticate({ req: callbackRequest(code) }, oursContext),
-  public: code =>
-    bitbucketAuthenticator.authenticate(
-      { req: callbackRequest(code) },
-      publicContext,
-    ),
+const authenticators: Record<BackendName, any> = {
+  ours: createBitbucketAuthenticator(),
+  public: bitbucketAuthenticator,
 };
 
-function codesFor(name: BackendName, count: number): Promise<string[]> {
-  return new Promise(resolve => {
-    process.once('message', (message: { codes: string[] }) =>
-      resolve(message.codes),
-    );
-    const request: ModuleCostMessage = { type: 'codes', backend: name, count };
-    process.send!(request);
-  });
-}
-
-/** CPU µs of this process per callback, `concurrency` callbacks in flight */
-async function round(name: BackendName, codes: string[]) {
-  let next = 0;
-  const before = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < codes.length) {
-        const result = (await authenticate[name](codes[next++])) as {
-          fullProfile?: unknown;
-        };
-        if (!result?.fullProfile) {
-          throw new Error(`${name}: a callback returned no profile`);
-        }
-      }
-    }),
+/** `authenticate` as the auth framework calls it on Bitbucket's redirect back */
+function callbackHandler(name: BackendName, request: ModuleCostRequest) {
+  const { simulatorUrl: simulator } = request;
+  const { key, secret, callbackUrl } = consumerOf(
+    variants[name],
+    request.ports[name],
   );
-  const cpu = process.cpuUsage(before);
-  return (cpu.user + cpu.system) / codes.length;
+  const context = authenticators[name].initialize({
+    callbackUrl,
+    // the URLs are read by our module only; the public one is routed
+    config: new ConfigReader({
+      clientId: key,
+      clientSecret: secret,
+      authorizationUrl: `${simulator}/site/oauth2/authorize`,
+      tokenUrl: `${simulator}/site/oauth2/access_token`,
+      apiBaseUrl: `${simulator}/2.0`,
+    }),
+  });
+  return async (code: string) => {
+    const query = { code, state: 'bench' };
+    const url = `/api/auth/bitbucket/handler/frame?code=${code}&state=bench`;
+    const req = { url, query, method: 'GET', headers: {} };
+    const result = await authenticators[name].authenticate({ req }, context);
+    if (!result?.fullProfile) throw new Error(`${name}: no profile`);
+  };
 }
 
-async function main() {
-  const names: BackendName[] = ['ours', 'public'];
+async function measure(request: ModuleCostRequest): Promise<ModuleCost> {
+  routeBitbucketCloudToSimulator(request.simulatorUrl);
+  const { warmUp, rounds, perRound, concurrency } = request.plan;
+  const handle = {
+    ours: callbackHandler('ours', request),
+    public: callbackHandler('public', request),
+  };
+  /** CPU µs of this process per callback, `concurrency` callbacks in flight */
+  const round = async (name: BackendName, count: number) => {
+    const codes = request.codes[name].splice(0, count);
+    const before = process.cpuUsage();
+    const worker = async () => {
+      for (let code = codes.shift(); code; code = codes.shift()) {
+        await handle[name](code);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const cpu = process.cpuUsage(before);
+    return (cpu.user + cpu.system) / count;
+  };
   // the JIT needs more than a few hundred callbacks before figures settle
-  for (let done = 0; done < warmUp; done += perRound) {
-    for (const name of names) {
-      await round(name, await codesFor(name, perRound));
-    }
-  }
-  const perCallbackUs: Record<BackendName, number[]> = { ours: [], public: [] };
+  for (const name of backendNames) await round(name, warmUp);
+  const perCallbackUs: ModuleCost = { ours: [], public: [] };
   for (let r = 0; r < rounds; r++) {
-    for (const name of r % 2 === 0 ? names : [...names].reverse()) {
-      const codes = await codesFor(name, perRound);
-      perCallbackUs[name].push(await round(name, codes));
+    for (const name of abba(backendNames, r)) {
+      perCallbackUs[name].push(await round(name, perRound));
     }
   }
   return perCallbackUs;
 }
 
-// kept-alive connections would hold the process open: exit once reported
-main().then(
-  perCallbackUs =>
-    process.send!({ type: 'done', perCallbackUs }, () => process.exit(0)),
-  error =>
-    process.send!(
-      { type: 'failed', message: String(error?.stack ?? error) },
-      () => process.exit(1),
-    ),
+// kept-alive connections would hold the process open: it exits once reported
+process.once('message', (request: ModuleCostRequest) =>
+  measure(request).then(
+    perCallbackUs =>
+      process.send!({ type: 'done', perCallbackUs }, () => process.exit(0)),
+    error => {
+      const message = String(error?.stack ?? error);
+      process.send!({ type: 'failed', message }, () => process.exit(1));
+    },
+  ),
 );
+process.send!({ type: 'ready' });

@@ -12,10 +12,6 @@ export function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
 }
 
-export function median(values: number[]): number {
-  return percentile(values, 50);
-}
-
 /** Least-squares slope of y over x (e.g. MB per 1,000 sign-ins); NaN with fewer than 2 points */
 export function slope(points: Array<[number, number]>): number {
   if (points.length < 2) {
@@ -42,10 +38,7 @@ const T_975 = [
  * that hits both halves of a pair cancels out of each ratio; what is left
  * is the noise the interval reports.
  */
-export function pairedRatio(
-  a: number[],
-  b: number[],
-): { ratio: number; low: number; high: number; pairs: number } {
+export function pairedRatio(a: number[], b: number[]) {
   const logs = a
     .slice(0, b.length)
     .map((value, i) => Math.log(value / b[i]))
@@ -57,10 +50,6 @@ export function pairedRatio(
   const mean = sum(logs) / n;
   const sd = Math.sqrt(sum(logs.map(x => (x - mean) ** 2)) / (n - 1));
   const half = (T_975[n - 2] ?? 1.96) * (sd / Math.sqrt(n));
-  return {
-    ratio: Math.exp(mean),
-    low: Math.exp(mean - half),
-    high: Math.exp(mean + half),
-    pairs: n,
-  };
+  const [ratio, low, high] = [0, -half, half].map(d => Math.exp(mean + d));
+  return { ratio, low, high, pairs: n };
 }

@@ -1,68 +1,61 @@
-import type { LoadResult } from './driver';
 import type { ModuleCost } from './moduleCost';
-import type { BackendName } from './processes';
+import type { RunPlan } from './plan';
+import type { BackendName, VariantName } from './variants';
 
-/** One run of sign-ins against one backend, as both `yarn bench` and `bench:catalog` record it */
-export interface BlockMeasure extends LoadResult {
-  phase: string;
-  signInsPerSecond: number;
-  /** CPU time of the backend under test (all threads) during the block */
-  backendCpuMs: number;
-  /** Busy cores of the whole machine, averaged over the block */
-  machineBusyCores: number;
-  /** Simulator request counts per pathname during the block */
-  bitbucketCalls: Record<string, number>;
-}
+export type Phase =
+  | 'warm-up'
+  | `latency +${number} ms`
+  | 'first window'
+  | 'second window';
 
-/** A block of `yarn bench`: ours or public */
-export interface BlockRecord extends BlockMeasure {
+/** Sign-ins of one variant, back to back, and what they cost */
+export interface BlockRecord {
+  phase: Phase;
+  variant: VariantName;
   backend: BackendName;
+  concurrency: number;
   /** Added by the simulator to every token and /2.0 call */
   latencyMs: number;
   planned: number;
-  /** CPU time of the idle backend meanwhile */
-  otherBackendCpuMs: number;
-  /** CPU time of this process (driver and simulator) meanwhile */
-  driverCpuMs: number;
-  /** Busy cores not explained by the bench's own processes */
-  foreignCores: number;
+  attempted: number;
+  succeeded: number;
+  errors: number;
+  /** Callback latency of the successful sign-ins */
+  callbackMs: number[];
+  elapsedMs: number;
+  /** CPU time of the backend under test, all threads */
+  backendCpuMs: number;
+  /** Simulator requests per pathname */
+  bitbucketCalls: Record<string, number>;
 }
 
+/** Labels of the memory points the verdicts read */
+export const AFTER_WARM_UP = 'after the warm-up';
+export const END_OF_FIRST_WINDOW = 'end of the first window';
+export const END_OF_SECOND_WINDOW = 'end of the second window';
+
+/** After a full GC, in bytes */
 export interface MemoryPoint {
   label: string;
-  /** Sign-ins on this backend since the baseline */
+  /** Sign-ins on this backend since the warm-up */
   signIns: number;
-  /** VmRSS after a full GC, bytes */
+  /** VmRSS, and VmHWM (the peak) so far */
   rss: number;
-  /** VmHWM so far, bytes */
   peakRss: number;
-  /** Anonymous (heap, malloc) and file-backed parts of that RSS, bytes */
-  rssAnon: number;
-  rssFile: number;
-  /** V8 heap in use and reserved after the GC, as the backend reported them, bytes */
+  /** V8 heap in use, as the backend reported it */
   heapUsed: number;
-  heapTotal: number;
-  /** Memory of C++ objects bound to JS (buffers etc.), bytes */
-  external: number;
-  atMs: number;
-}
-
-export interface BackendTally {
-  signInsSinceBaseline: number;
-  memory: MemoryPoint[];
-  bitbucketCalls: Record<string, number>;
-  callsCountedSignIns: number;
 }
 
 export interface RunRecord {
+  plan: RunPlan;
   startedAt: string;
   totalSeconds: number;
   environment: Record<string, unknown>;
+  /** Cores the machine was busy while measuring; how many were not the bench */
+  machine: { busyCores: number; foreignCores: number };
   readySeconds: Record<BackendName, number>;
-  rssAtReady: Record<BackendName, number>;
-  peakRss: Record<BackendName, number>;
-  tallies: Record<BackendName, BackendTally>;
+  memory: Record<BackendName, MemoryPoint[]>;
   blocks: BlockRecord[];
-  /** The modules alone, in one process: CPU µs per callback of each round */
+  /** The modules alone: CPU µs per callback of each round */
   moduleCost?: ModuleCost;
 }
