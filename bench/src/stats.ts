@@ -21,7 +21,7 @@ export function slope(points: Array<[number, number]>): number {
   const my = sum(points.map(p => p[1])) / points.length;
   const sxy = sum(points.map(([x, y]) => (x - mx) * (y - my)));
   const sxx = sum(points.map(([x]) => (x - mx) ** 2));
-  return sxx === 0 ? NaN : sxy / sxx;
+  return sxx < 1e-12 ? NaN : sxy / sxx; // all at one x: no slope
 }
 
 /** Two-sided 95% quantiles of Student's t for 1 to 30 degrees of freedom */

@@ -1,0 +1,99 @@
+/** A run as `yarn bench` records it, made up, for the verdict and report tests */
+import { fullPlan } from '../plan';
+import {
+  AFTER_WARM_UP,
+  BlockRecord,
+  END_OF_FIRST_WINDOW,
+  END_OF_SECOND_WINDOW,
+  MemoryPoint,
+  RunRecord,
+} from '../types';
+import { BackendName, VariantName, variants } from '../variants';
+
+const MB = 2 ** 20;
+
+function block(
+  variant: VariantName,
+  phase: BlockRecord['phase'],
+  planned: number,
+  attempted: number,
+  extra: Partial<BlockRecord> = {},
+): BlockRecord {
+  return {
+    phase,
+    variant,
+    backend: variants[variant].backend,
+    concurrency: phase.startsWith('latency') ? 1 : 50,
+    latencyMs: phase === 'latency +100 ms' ? 100 : 0,
+    planned,
+    attempted,
+    succeeded: attempted,
+    errors: 0,
+    elapsedMs: 1000,
+    callbackMs: phase.startsWith('latency')
+      ? Array(attempted).fill(phase === 'latency +100 ms' ? 212 : 8)
+      : [],
+    backendCpuMs: 4 * attempted,
+    bitbucketCalls: {},
+    ...extra,
+  };
+}
+
+/** RSS after GC flat at 500 MB (+1 MB over each window), V8 heap flat */
+function memory(secondWindow: number): MemoryPoint[] {
+  const point = (label: string, signIns: number, rssMb: number) => ({
+    label,
+    signIns,
+    rss: rssMb * MB,
+    peakRss: 600 * MB,
+    heapUsed: 110 * MB,
+  });
+  const quarter = secondWindow / 4;
+  return [
+    point(AFTER_WARM_UP, 0, 499),
+    point(END_OF_FIRST_WINDOW, 5000, 500),
+    point('second window 1/4', 5000 + quarter, 500.2),
+    point('second window 2/4', 5000 + 2 * quarter, 500.5),
+    point('second window 3/4', 5000 + 3 * quarter, 500.8),
+    point(END_OF_SECOND_WINDOW, 5000 + secondWindow, 501),
+  ];
+}
+
+/** A completed run that meets every target, but for what `options` change */
+export function fakeRun(
+  options: {
+    oursSecondWindow?: number;
+    oursCpuPerSignIn?: number;
+    oursSlowCallbacks?: number;
+  } = {},
+): RunRecord {
+  const {
+    oursSecondWindow = 5000,
+    oursCpuPerSignIn = 4,
+    oursSlowCallbacks = 80,
+  } = options;
+  const both: BackendName[] = ['ours', 'public'];
+  const secondWindow = (name: BackendName) =>
+    name === 'ours' ? oursSecondWindow : 5000;
+  return {
+    plan: fullPlan,
+    startedAt: '2026-12-06T00:00:00.000Z',
+    totalSeconds: 280,
+    environment: { cpus: 2 },
+    machine: { busyCores: 1.5, foreignCores: 0.2 },
+    readySeconds: { ours: 20, public: 20 },
+    memory: { ours: memory(oursSecondWindow), public: memory(5000) },
+    blocks: [
+      block('ours', 'latency +100 ms', 80, oursSlowCallbacks),
+      block('ours+acme', 'latency +100 ms', 80, 80),
+      block('public', 'latency +100 ms', 80, 80),
+      ...both.map(name => block(name, 'first window', 4560, 4560)),
+      ...both.map(name =>
+        block(name, 'second window', 5000, secondWindow(name), {
+          backendCpuMs:
+            (name === 'ours' ? oursCpuPerSignIn : 4) * secondWindow(name),
+        }),
+      ),
+    ],
+  };
+}
