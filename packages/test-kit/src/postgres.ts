@@ -12,10 +12,9 @@ import path from 'node:path';
 import { freePort } from './freePort';
 
 /**
- * A throwaway PostgreSQL server for one test file (the replicas test) or one
- * benchmark run (`yarn workspace bench bench:catalog`): Debian's `postgresql`
- * binaries, a fresh data directory in the temp dir, 127.0.0.1 on a free port,
- * fsync off. No Docker, and the Debian cluster is never touched.
+ * A throwaway PostgreSQL server for one test file (the replicas test): Debian's
+ * `postgresql` binaries, a fresh data directory in the temp dir, 127.0.0.1 on
+ * a free port, fsync off. No Docker, and the Debian cluster is never touched.
  */
 export interface TestPostgres {
   host: string;
