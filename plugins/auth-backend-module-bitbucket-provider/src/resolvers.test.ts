@@ -146,13 +146,14 @@ describe('bitbucketSignInResolvers', () => {
       );
     });
 
-    it('falls back to the uuid without braces as entity name', async () => {
+    it('falls back to the name the org provider gives the uuid', async () => {
       await expect(
         userIdMatchingUserEntityAnnotation({
           dangerouslyAllowSignInWithoutUserInCatalog: true,
         })(info({}), fakeContext([])),
       ).resolves.toEqual({
-        token: 'token-for-user:default/5c1f0000-0000-4000-8000-00000000000a',
+        token:
+          'token-for-user:default/bitbucket-5c1f0000-0000-4000-8000-00000000000a',
       });
     });
   });
@@ -196,7 +197,8 @@ describe('bitbucketSignInResolvers', () => {
           dangerouslyAllowSignInWithoutUserInCatalog: true,
         })(info({ username: undefined, nickname: 'dave-bb' }), fakeContext([])),
       ).resolves.toEqual({
-        token: 'token-for-user:default/5c1f0000-0000-4000-8000-00000000000a',
+        token:
+          'token-for-user:default/bitbucket-5c1f0000-0000-4000-8000-00000000000a',
       });
     });
   });

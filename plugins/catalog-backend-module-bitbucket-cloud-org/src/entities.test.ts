@@ -43,7 +43,7 @@ describe('User entity names', () => {
       ]),
     );
     expect(Object.values(names)).toEqual([
-      '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e',
+      'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e',
     ]);
     expect(
       KubernetesValidatorFunctions.isValidObjectName(Object.values(names)[0]),
@@ -59,7 +59,9 @@ describe('User entity names', () => {
             { uuid: MALLORY, nickname, display_name: 'Alice Anderson' },
           ]),
         ),
-      ).toEqual({ [MALLORY]: '06eaa404-828a-4eab-af9d-e8e948a8f0cf' });
+      ).toEqual({
+        [MALLORY]: 'bitbucket-06eaa404-828a-4eab-af9d-e8e948a8f0cf',
+      });
     }
   });
 
@@ -80,13 +82,16 @@ describe('User entity names', () => {
   it("a nickname that spells another member's entity name takes nothing from them", () => {
     const names = userNames(
       workspace('acme', [
-        { uuid: MALLORY, nickname: '6d69852f-142d-4335-bd37-6eadb0e56440' },
+        {
+          uuid: MALLORY,
+          nickname: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440',
+        },
         { uuid: BOB, nickname: 'bob' },
       ]),
     );
     expect(names).toEqual({
-      [MALLORY]: '06eaa404-828a-4eab-af9d-e8e948a8f0cf',
-      [BOB]: '6d69852f-142d-4335-bd37-6eadb0e56440',
+      [MALLORY]: 'bitbucket-06eaa404-828a-4eab-af9d-e8e948a8f0cf',
+      [BOB]: 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440',
     });
   });
 });
@@ -112,7 +117,7 @@ describe('orgEntities', () => {
     { uuid: BOB, nickname: 'bob', display_name: 'Bob Brown' },
     { uuid: CAROL, nickname: 'carol' },
   ];
-  const aliceName = '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+  const aliceName = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
 
   it('makes a User per member with the uuid annotation, title, profile and memberships, and nothing Bitbucket does not say', () => {
     const entities = orgEntities([workspace('acme', members, [ALICE])]);

@@ -25,10 +25,10 @@ jest.setTimeout(60_000);
 const TASK_ID = 'bitbucket-cloud-org-provider:acme:refresh';
 
 /** User entity names: from the uuid, which no member chooses */
-const ALICE = '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
-const BOB = '6d69852f-142d-4335-bd37-6eadb0e56440';
-const CAROL = '5f9f5a48-afc4-4680-8b97-8388a4da3b80';
-const DAVE = '313563ba-8bb3-48f4-b702-9fbbbd60e576';
+const ALICE = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+const BOB = 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440';
+const CAROL = 'bitbucket-5f9f5a48-afc4-4680-8b97-8388a4da3b80';
+const DAVE = 'bitbucket-313563ba-8bb3-48f4-b702-9fbbbd60e576';
 /** In name order, as the catalog lists them */
 const ACME_USERS = [DAVE, ALICE, CAROL, BOB];
 

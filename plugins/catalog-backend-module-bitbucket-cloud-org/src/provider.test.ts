@@ -16,8 +16,8 @@ import {
 import { recordingLogger } from './__testUtils__/recordingLogger';
 import { BitbucketCloudOrgEntityProvider } from './provider';
 
-const ALICE = '4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
-const BOB = '6d69852f-142d-4335-bd37-6eadb0e56440';
+const ALICE = 'bitbucket-4b3fc47c-f21d-4942-bc5c-5ad7ca0f1a3e';
+const BOB = 'bitbucket-6d69852f-142d-4335-bd37-6eadb0e56440';
 
 const big = generateWorkspace({ slug: 'big', members: 150 });
 const bigConsumer = {
@@ -131,8 +131,8 @@ describe('BitbucketCloudOrgEntityProvider', () => {
       'Group:acme-owners',
       `User:${ALICE}`,
       `User:${BOB}`,
-      'User:5f9f5a48-afc4-4680-8b97-8388a4da3b80',
-      'User:313563ba-8bb3-48f4-b702-9fbbbd60e576',
+      'User:bitbucket-5f9f5a48-afc4-4680-8b97-8388a4da3b80',
+      'User:bitbucket-313563ba-8bb3-48f4-b702-9fbbbd60e576',
     ]);
     const [first] = mutations[0].type === 'full' ? mutations[0].entities : [];
     expect(first.locationKey).toBe('bitbucket-cloud-org-provider:acme');
@@ -158,7 +158,7 @@ describe('BitbucketCloudOrgEntityProvider', () => {
     // big-user-98 and big-user-99 are both "user98"; their names are their uuids
     expect(entityNames).toEqual(
       expect.arrayContaining(
-        [big[98], big[99]].map(u => `User:${u.uuid.slice(1, -1)}`),
+        [big[98], big[99]].map(u => `User:bitbucket-${u.uuid.slice(1, -1)}`),
       ),
     );
     expect(sim.requestCounts()['/2.0/workspaces/big/members']).toBe(2);
@@ -180,8 +180,8 @@ describe('BitbucketCloudOrgEntityProvider', () => {
       'Group:alice-personal-owners',
       `User:${ALICE}`,
       `User:${BOB}`,
-      'User:5f9f5a48-afc4-4680-8b97-8388a4da3b80',
-      'User:313563ba-8bb3-48f4-b702-9fbbbd60e576',
+      'User:bitbucket-5f9f5a48-afc4-4680-8b97-8388a4da3b80',
+      'User:bitbucket-313563ba-8bb3-48f4-b702-9fbbbd60e576',
     ]);
     expect(
       entities.find(e => e.metadata.name === ALICE)!.spec!.memberOf,
