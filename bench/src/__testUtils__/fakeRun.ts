@@ -11,6 +11,8 @@ import {
 import { BackendName, VariantName, variants } from '../variants';
 
 const MB = 2 ** 20;
+/** Callbacks the full plan makes per variant at +100 ms */
+export const SLOW_CALLBACKS = fullPlan.latency[1].perVariant;
 
 function block(
   variant: VariantName,
@@ -70,7 +72,7 @@ export function fakeRun(
   const {
     oursSecondWindow = 5000,
     oursCpuPerSignIn = 4,
-    oursSlowCallbacks = 80,
+    oursSlowCallbacks = SLOW_CALLBACKS,
   } = options;
   const both: BackendName[] = ['ours', 'public'];
   const secondWindow = (name: BackendName) =>
@@ -84,9 +86,9 @@ export function fakeRun(
     readySeconds: { ours: 20, public: 20 },
     memory: { ours: memory(oursSecondWindow), public: memory(5000) },
     blocks: [
-      block('ours', 'latency +100 ms', 80, oursSlowCallbacks),
-      block('ours+acme', 'latency +100 ms', 80, 80),
-      block('public', 'latency +100 ms', 80, 80),
+      block('ours', 'latency +100 ms', SLOW_CALLBACKS, oursSlowCallbacks),
+      block('ours+acme', 'latency +100 ms', SLOW_CALLBACKS, SLOW_CALLBACKS),
+      block('public', 'latency +100 ms', SLOW_CALLBACKS, SLOW_CALLBACKS),
       ...both.map(name => block(name, 'first window', 4560, 4560)),
       ...both.map(name =>
         block(name, 'second window', 5000, secondWindow(name), {
