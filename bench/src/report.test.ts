@@ -28,4 +28,13 @@ describe('the printed report', () => {
 
     expect(row?.values).toEqual({ ours: 1, public: 1 });
   });
+
+  it("shows the CPU ratio the verdict judges: ours' CPU per sign-in over public's", () => {
+    const row = buildReport(fakeRun({ oursCpuPerSignIn: 5 })).rows.find(r =>
+      r.metric.startsWith('backend CPU per sign-in'),
+    );
+
+    expect(row?.values).toEqual({ ours: 5, public: 4 });
+    expect(row?.ratio.ratio).toBe(1.25);
+  });
 });

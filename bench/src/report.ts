@@ -1,7 +1,7 @@
 /**
  * The table `yarn bench` prints and writes as JSON: a column per variant,
- * ours/public with its 95% interval where ABBA rounds pair them, then the
- * verdicts and what else ran on the machine.
+ * ours/public (and the 95% interval of the ABBA rounds' ratios, where they
+ * pair), then the verdicts and what else ran on the machine.
  */
 import * as m from './measures';
 import { pairedRatio, sum } from './stats';
@@ -37,20 +37,21 @@ type Values = Pick<ReportRow, 'values' | 'ratio'>;
 type Measure<V> = (run: RunRecord, variant: V) => number;
 
 function rows(run: RunRecord): ReportRow[] {
-  /** The row's values for `variants`, and ours/public unless given */
+  const none = { ratio: NaN };
+  /** The row's values for `variants`, ours/public and, if given, its paired interval */
   const over =
     <V extends VariantName>(variants: V[]) =>
-    (measure: Measure<V>, ratio?: Ratio): Values => {
+    (measure: Measure<V>, interval?: Ratio): Values => {
       const values = Object.fromEntries(
         variants.map(v => [v, measure(run, v)]),
       );
-      return { values, ratio: ratio ?? { ratio: values.ours / values.public } };
+      const ratio = { ...interval, ratio: values.ours / values.public };
+      return { values, ratio: interval === none ? none : ratio };
     };
   const all = over(columns);
   const both = over(backendNames);
-  const none = { ratio: NaN };
-  const rss = (label: string) =>
-    both((r, b) => (m.memoryAt(r, b, label)?.rss ?? NaN) / m.MB);
+  const rss = (label: string, of: 'rss' | 'peakRss' = 'rss') =>
+    both((r, b) => (m.memoryAt(r, b, label)?.[of] ?? NaN) / m.MB);
   const trend = (of: 'rss' | 'heapUsed') =>
     both((r, b) => m.secondWindowTrend(r, b, of), none);
   const cost = run.moduleCost ?? { ours: [NaN], public: [NaN] };
@@ -89,25 +90,16 @@ function rows(run: RunRecord): ReportRow[] {
     ['RSS growth, window 2 (MB)', 1, both(m.secondWindowGrowth, none)],
     ['RSS trend, window 2 (MB/1k)', 2, trend('rss')],
     ['V8 heap trend, window 2 (MB/1k)', 2, trend('heapUsed')],
-    [
-      'peak RSS (VmHWM) (MB)',
-      1,
-      both((r, b) => (r.memory[b].at(-1)?.peakRss ?? NaN) / m.MB),
-    ],
+    ['peak RSS (VmHWM) (MB)', 1, rss(END_OF_SECOND_WINDOW, 'peakRss')],
   ];
-  return table.map(([metric, decimals, values]) => ({
-    metric,
-    decimals,
-    ...values,
-  }));
+  return table.map(([metric, decimals, row]) => ({ metric, decimals, ...row }));
 }
 
 function notes(run: RunRecord): string[] {
   const { plan, environment: env, machine } = run;
   const windows = plan.window.toLocaleString('en-US');
-  const ran = `${run.totalSeconds.toFixed(0)} s of a ${
-    plan.budgetMs / 1000
-  } s budget`;
+  const [took, budget] = [run.totalSeconds, plan.budgetMs / 1000];
+  const ran = `${took.toFixed(0)} s of a ${budget} s budget`;
   const ready = `${run.readySeconds.ours} / ${run.readySeconds.public} s`;
   const busy = machine.busyCores.toFixed(2);
   const foreign = machine.foreignCores.toFixed(2);
