@@ -31,3 +31,5 @@ export {
 export { silenceKnownFrameworkWarnings } from './silenceKnownFrameworkWarnings';
 export { startTestRedis } from './redis';
 export type { TestRedis } from './redis';
+export { installTestMeterProvider } from './meterReader';
+export type { MetricPoint } from './meterReader';

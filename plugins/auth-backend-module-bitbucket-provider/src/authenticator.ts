@@ -19,6 +19,7 @@ import {
   refreshWithToken,
 } from './grants';
 import { RefreshReuse } from './refreshReuse';
+import { markReused } from './signInPass';
 import { BitbucketIdentity } from './types';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
@@ -93,6 +94,7 @@ export function createBitbucketAuthenticator(
           cache,
           windowMs: providerConfig.refreshReuseWindowMs,
           waitMs: providerConfig.timeoutMs,
+          onReuse: markReused,
         }),
         // passport-bitbucket-oauth2 builds the redirect to the consent page.
         // The way back does not go through it: its token request has no

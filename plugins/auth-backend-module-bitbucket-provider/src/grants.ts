@@ -6,6 +6,7 @@ import {
   BitbucketTokens,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketClient } from './BitbucketClient';
+import { withOutcome } from './metrics';
 import { BitbucketIdentity } from './types';
 
 /** What Bitbucket's token endpoint granted, with the identity fetched for it */
@@ -81,8 +82,11 @@ function authorizationFailure(rawError: string, description: unknown): Error {
     typeof description === 'string' && description ? description : error
   ).slice(0, 200);
   if (error === 'access_denied') {
-    return new NotAllowedError(
-      `Bitbucket sign-in was declined (${said}). To sign in, start again and grant access on Bitbucket's consent page`,
+    return withOutcome(
+      new NotAllowedError(
+        `Bitbucket sign-in was declined (${said}). To sign in, start again and grant access on Bitbucket's consent page`,
+      ),
+      'declined',
     );
   }
   if (error === 'server_error' || error === 'temporarily_unavailable') {

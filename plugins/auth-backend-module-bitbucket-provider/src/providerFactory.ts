@@ -13,8 +13,20 @@ import {
   SignInResolverFactory,
 } from '@backstage/plugin-auth-node';
 import { BITBUCKET_USER_ID_ANNOTATION } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
 import { createBitbucketAuthenticator } from './authenticator';
+import {
+  bitbucketOutcome,
+  SignInMetrics,
+  taggedOutcome,
+  withOutcome,
+} from './metrics';
+import {
+  finalOutcome,
+  noteOutcome,
+  SignInPass,
+  signInPasses,
+} from './signInPass';
 import { describeUser } from './identity';
 import { bitbucketSignInResolvers, catalogUnavailable } from './resolvers';
 import { BitbucketIdentity } from './types';
@@ -30,20 +42,16 @@ export interface BitbucketProviderFactoryOptions {
   /** Default: `createBitbucketAuthenticator({ logger })` */
   authenticator?: OAuthAuthenticator<unknown, BitbucketIdentity>;
   /** Used when the config names no `signIn.resolvers` */
-  signInResolver?: SignInResolver<BitbucketResult>;
+  signInResolver?: SignInResolver<OAuthAuthenticatorResult<BitbucketIdentity>>;
   /** The resolvers `signIn.resolvers` may name. Default: {@link bitbucketSignInResolvers} */
   signInResolverFactories?: Record<
     string,
-    SignInResolverFactory<BitbucketResult>
+    SignInResolverFactory<OAuthAuthenticatorResult<BitbucketIdentity>>
   >;
   /** Where a sign-in that no resolver completes is logged, with what each looked for */
   logger?: LoggerService;
-}
-
-/** One sign-in's pass through the configured resolver chain */
-interface ChainPass {
-  length: number;
-  misses: string[];
+  /** Counts sign-ins and refreshes by outcome; `metricsServiceRef` of `@backstage/backend-plugin-api/alpha` */
+  metrics?: MetricsService;
 }
 
 /**
@@ -66,53 +74,105 @@ interface ChainPass {
 export function createBitbucketProviderFactory(
   options: BitbucketProviderFactoryOptions = {},
 ): AuthProviderFactory {
-  const chains = new AsyncLocalStorage<ChainPass>();
-  const logger = options.logger;
+  const { logger } = options;
   const factories = Object.fromEntries(
     Object.entries<SignInResolverFactory<BitbucketResult>>(
       options.signInResolverFactories ?? bitbucketSignInResolvers,
     ).map(([name, factory]): [string, SignInResolverFactory] => [
       name,
       (resolverOptions?: unknown) =>
-        reportingChain(factory(resolverOptions), chains, logger),
+        reportingChain(factory(resolverOptions), logger),
     ]),
   );
   const framework = createOAuthProviderFactory<BitbucketIdentity>({
-    authenticator:
+    authenticator: observedAuthenticator(
       options.authenticator ?? createBitbucketAuthenticator({ logger }),
-    signInResolver: options.signInResolver,
+    ),
+    signInResolver: options.signInResolver && observed(options.signInResolver),
     signInResolverFactories: factories,
   });
+  const counters = options.metrics && new SignInMetrics(options.metrics);
   return ctx => {
     const handlers = framework(ctx);
-    // how many resolvers an environment chains, so the last miss is known
     type Handler = AuthProviderRouteHandlers['frameHandler'];
-    const inChain =
-      (handler: Handler): Handler =>
-      (req, res) => {
+    /** Runs a request in its own pass, and counts how it ended */
+    const inPass =
+      (kind: 'signIn' | 'refresh', handler: Handler): Handler =>
+      async (req, res) => {
         const env = requestEnv(req);
         // an unknown environment is the framework's to refuse
-        const length = ctx.config.keys().includes(env)
+        const resolverCount = ctx.config.keys().includes(env)
           ? ctx.config.getOptionalConfigArray(`${env}.signIn.resolvers`)
               ?.length ?? 1
           : 1;
-        return chains.run({ length, misses: [] }, () => handler(req, res));
+        const pass: SignInPass = { resolverCount, misses: [] };
+        try {
+          await signInPasses.run(pass, () => handler(req, res));
+        } catch (error) {
+          pass.outcome ??= taggedOutcome(error) ?? bitbucketOutcome(error);
+          throw error;
+        } finally {
+          counters?.record(kind, finalOutcome(pass));
+        }
       };
     // the framework's handlers are a class instance: its methods are called
     // on it, not spread
     return {
       start: (req, res) => handlers.start(req, res),
-      frameHandler: refuseUnreadableCallback(
-        refuseForeignStateOrigin(
-          ctx.isOriginAllowed,
-          inChain((req, res) => handlers.frameHandler(req, res)),
+      frameHandler: inPass(
+        'signIn',
+        refuseUnreadableCallback(
+          refuseForeignStateOrigin(ctx.isOriginAllowed, (req, res) =>
+            handlers.frameHandler(req, res),
+          ),
         ),
       ),
-      refresh: answerOutagesAsOutages(
-        inChain((req, res) => handlers.refresh!(req, res)),
+      refresh: inPass(
+        'refresh',
+        answerOutagesAsOutages((req, res) => handlers.refresh!(req, res)),
       ),
       logout: (req, res) => handlers.logout!(req, res),
     };
+  };
+}
+
+/** Notes in the request's pass whether asking Bitbucket worked, and why not */
+function observedAuthenticator(
+  authenticator: OAuthAuthenticator<unknown, BitbucketIdentity>,
+): OAuthAuthenticator<unknown, BitbucketIdentity> {
+  const observe =
+    <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        const result = await step(...args);
+        const pass = signInPasses.getStore();
+        if (pass) {
+          pass.authenticated = true;
+        }
+        return result;
+      } catch (error) {
+        noteOutcome(bitbucketOutcome(error));
+        throw error;
+      }
+    };
+  return {
+    ...authenticator,
+    authenticate: observe(authenticator.authenticate),
+    refresh: observe(authenticator.refresh),
+  };
+}
+
+/** Notes in the request's pass why a resolver refused the user */
+function observed(
+  resolver: SignInResolver<BitbucketResult>,
+): SignInResolver<BitbucketResult> {
+  return async (info, ctx) => {
+    try {
+      return await resolver(info, ctx);
+    } catch (error) {
+      noteOutcome(taggedOutcome(error) ?? 'resolver_refused');
+      throw error;
+    }
   };
 }
 
@@ -124,19 +184,18 @@ export function createBitbucketProviderFactory(
  */
 function reportingChain(
   resolver: SignInResolver<BitbucketResult>,
-  chains: AsyncLocalStorage<ChainPass>,
   logger?: LoggerService,
 ): SignInResolver<BitbucketResult> {
-  return async (info, ctx) => {
+  return observed(async (info, ctx) => {
     try {
       return await resolver(info, ctx);
     } catch (error) {
-      const pass = chains.getStore();
+      const pass = signInPasses.getStore();
       if (!pass || !isError(error) || error.name !== 'NotFoundError') {
         throw error;
       }
       pass.misses.push(error.message);
-      if (pass.misses.length < pass.length) {
+      if (pass.misses.length < pass.resolverCount) {
         throw error;
       }
       await assertCatalogAnswers(info, ctx);
@@ -149,13 +208,16 @@ function reportingChain(
       );
       // the sign-in page shows this to the engineer: what to do first, then
       // what the admin will need
-      throw new NotAllowedError(
-        `Your Bitbucket account ${describeUser(
-          identity,
-        )} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
+      throw withOutcome(
+        new NotAllowedError(
+          `Your Bitbucket account ${describeUser(
+            identity,
+          )} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
+        ),
+        'not_in_catalog',
       );
     }
-  };
+  });
 }
 
 async function assertCatalogAnswers(
@@ -260,7 +322,7 @@ function stateOrigin(state: unknown): string | undefined {
  */
 function answerOutagesAsOutages(
   refresh: NonNullable<AuthProviderRouteHandlers['refresh']>,
-): AuthProviderRouteHandlers['refresh'] {
+): NonNullable<AuthProviderRouteHandlers['refresh']> {
   return async (req, res) => {
     try {
       await refresh(req, res);

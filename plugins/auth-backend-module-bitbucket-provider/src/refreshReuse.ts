@@ -39,6 +39,8 @@ export class RefreshReuse<T> {
       windowMs: number;
       /** How long to wait for a replica that won the race */
       waitMs: number;
+      /** Told when a refresh is answered with another's result */
+      onReuse?: () => void;
     },
   ) {}
 
@@ -57,6 +59,7 @@ export class RefreshReuse<T> {
     const keys = deriveKeys(refreshToken);
     const running = this.#inFlight.get(keys.id);
     if (running) {
+      this.options.onReuse?.();
       return running;
     }
     const shared = this.#refreshOnce(keys, refresh, isSpent).finally(() =>
@@ -73,12 +76,14 @@ export class RefreshReuse<T> {
   ): Promise<T> {
     const seen = await this.#read(keys);
     if (seen?.result !== undefined) {
+      this.options.onReuse?.();
       return seen.result;
     }
     if (seen?.refreshing) {
       // another replica is on it: its result is the one every tab needs
       const result = await this.#awaitResult(keys, this.options.waitMs);
       if (result !== undefined) {
+        this.options.onReuse?.();
         return result;
       }
     }
@@ -89,6 +94,7 @@ export class RefreshReuse<T> {
       // marked at the same moment: the last mark refreshes, the others wait
       const result = await this.#awaitResult(keys, this.options.waitMs);
       if (result !== undefined) {
+        this.options.onReuse?.();
         return result;
       }
     }
@@ -109,6 +115,7 @@ export class RefreshReuse<T> {
         Math.min(this.options.waitMs, SPENT_WAIT_MS),
       );
       if (late !== undefined) {
+        this.options.onReuse?.();
         return late;
       }
       throw error;

@@ -18,6 +18,7 @@ import {
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { z } from 'zod/v3';
 import { describeUser } from './identity';
+import { withOutcome } from './metrics';
 import { BitbucketIdentity } from './types';
 
 /** What every Bitbucket sign-in resolver receives @public */
@@ -196,10 +197,13 @@ async function signIn(
 
 /** The catalog failed to answer a lookup: not the engineer's account, and not "not found" */
 export function catalogUnavailable(error: unknown): ServiceUnavailableError {
-  return new ServiceUnavailableError(
-    `The Backstage catalog did not answer (${
-      isError(error) ? error.message.slice(0, 200) : String(error)
-    }), so Backstage cannot tell who you are. Nothing is wrong with your Bitbucket account; tell your Backstage admin that the catalog plugin is not running`,
+  return withOutcome(
+    new ServiceUnavailableError(
+      `The Backstage catalog did not answer (${
+        isError(error) ? error.message.slice(0, 200) : String(error)
+      }), so Backstage cannot tell who you are. Nothing is wrong with your Bitbucket account; tell your Backstage admin that the catalog plugin is not running`,
+    ),
+    'catalog_unavailable',
   );
 }
 

@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
 import { OAuthAuthenticatorResult } from '@backstage/plugin-auth-node';
 import { describeUser } from './identity';
+import { withOutcome } from './metrics';
 import { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
 
 /**
@@ -43,9 +44,12 @@ export function assertMemberOfAllowedWorkspace(
       identity.uuid
     } was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces`,
   );
-  throw new NotAllowedError(
-    `Bitbucket user ${describeUser(
-      identity,
-    )} is not a member of an allowed workspace`,
+  throw withOutcome(
+    new NotAllowedError(
+      `Bitbucket user ${describeUser(
+        identity,
+      )} is not a member of an allowed workspace`,
+    ),
+    'workspace_refused',
   );
 }

@@ -43,3 +43,4 @@ export {
 } from './errors';
 export type { BitbucketRefusal, BitbucketRefusalWording } from './errors';
 export { BITBUCKET_CLOUD_URLS } from './urls';
+export { bitbucketMetricsServiceRef, recordBitbucketRequests } from './metrics';

@@ -8,6 +8,7 @@ import {
   BitbucketGetOptions,
   BitbucketPageLimits,
   BitbucketRefusal,
+  BitbucketRequestOutcome,
   BitbucketTokenEndpoint,
   BitbucketUser,
   bitbucketWorkspaceMemberPermissionSchema,
@@ -29,6 +30,7 @@ export interface BitbucketOrgClientOptions {
   credential: OrgCredential;
   tokenUrl: string;
   apiBaseUrl: string;
+  onRequest?: (outcome: BitbucketRequestOutcome) => void;
 }
 
 /** How Bitbucket writes a uuid; the User's entity name is made of it */
@@ -64,6 +66,7 @@ export class BitbucketOrgClient {
         tokenUrl,
         configKey,
         deadlineConfigKey: `${configKey}.limits.runTimeout`,
+        onRequest: options.onRequest,
       });
     }
   }
@@ -95,13 +98,15 @@ export class BitbucketOrgClient {
       apiBaseUrl: this.#options.apiBaseUrl,
       deadlineConfigKey: `${this.#options.configKey}.limits.runTimeout`,
       onRefused: refusal => this.#refused(refusal, workspace),
+      onRequest: this.#options.onRequest,
     });
     const slug = encodeURIComponent(workspace);
     const path = `/workspaces/${slug}/${list}?pagelen=100`;
     for (let attempt = 1; ; attempt++) {
       const { authorization, reused } = await this.#authorization(signal);
       try {
-        const options = { authorization, signal, schema, limits };
+        const endpoint = `/workspaces/{workspace}/${list}`;
+        const options = { authorization, signal, schema, limits, endpoint };
         return await client.getAllPages(path, options);
       } catch (error) {
         // a cached token revoked or expired early: one fresh token, then give up

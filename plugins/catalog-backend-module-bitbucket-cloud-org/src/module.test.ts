@@ -15,8 +15,10 @@ import {
 import authModuleBitbucketProvider from '@bitbucket-signin/plugin-auth-backend-module-bitbucket-provider';
 import { AddressInfo } from 'node:net';
 import catalogModuleBitbucketCloudOrg from '.';
+import { metricsServiceFactory } from '@backstage/backend-defaults/alpha';
 import {
   createTestDatabase,
+  installTestMeterProvider,
   signInThroughBackstage,
 } from '@bitbucket-signin/test-kit';
 
@@ -48,6 +50,8 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
   const database = createTestDatabase();
   let backendUrl: string;
   let scheduler: SchedulerService | undefined;
+  // the OpenTelemetry SDK as an adopter sets it up, read by the test
+  const meters = installTestMeterProvider();
 
   // gives the test the catalog plugin's scheduler, to run the provider on demand
   const catalogSchedulerModule = createBackendModule({
@@ -71,6 +75,7 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
         catalogPlugin,
         catalogModuleBitbucketCloudOrg,
         catalogSchedulerModule,
+        metricsServiceFactory,
         authPlugin,
         authModuleBitbucketProvider,
         mockServices.rootConfig.factory({
@@ -126,6 +131,7 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
     await backend?.stop();
     await database.destroy();
     await simulator?.stop();
+    await meters.uninstall();
   });
 
   async function catalogEntities(kind: string): Promise<Entity[]> {
@@ -190,6 +196,37 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
     });
   });
 
+  it("reports its run through Backstage's metrics service, naming no member", async () => {
+    await waitForUsers(ACME_USERS);
+    const value = async (name: string) =>
+      (await meters.points(name)).map(p => [p.attributes, p.value] as const);
+    expect(await value('catalog.bitbucket_cloud_org.runs')).toEqual([
+      [{ provider: 'acme', outcome: 'ok' }, 1],
+    ]);
+    expect(await value('catalog.bitbucket_cloud_org.members_read')).toEqual([
+      [{ provider: 'acme' }, 4],
+    ]);
+    // 4 Users, the workspace Group and its owners Group
+    expect(await value('catalog.bitbucket_cloud_org.entities_applied')).toEqual(
+      [[{ provider: 'acme' }, 6]],
+    );
+    const [[, lastSuccess]] = await value(
+      'catalog.bitbucket_cloud_org.last_success',
+    );
+    expect(Date.now() / 1000 - lastSuccess).toBeLessThan(60);
+    expect(
+      (await meters.points('bitbucket.request.duration'))
+        .map(p => p.attributes.endpoint)
+        .sort(),
+    ).toEqual(
+      expect.arrayContaining([
+        '/site/oauth2/access_token',
+        '/workspaces/{workspace}/members',
+        '/workspaces/{workspace}/permissions',
+      ]),
+    );
+  });
+
   it.each([
     ['bob-bb', `user:default/${BOB}`, ['group:default/acme']],
     [
@@ -236,5 +273,16 @@ describe('the module in a real backend with the catalog and Bitbucket sign-in', 
 
     await scheduler!.triggerTask(TASK_ID);
     await waitForUsers([DAVE, ALICE, CAROL]);
+    expect(
+      (await meters.points('catalog.bitbucket_cloud_org.runs')).map(p => [
+        p.attributes.outcome,
+        p.value,
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['ok', 2],
+        ['failed', 1],
+      ]),
+    );
   });
 });

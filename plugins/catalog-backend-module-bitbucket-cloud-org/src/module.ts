@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { bitbucketMetricsServiceRef } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketCloudOrgEntityProvider } from './provider';
 
 /**
@@ -21,12 +22,14 @@ export const catalogModuleBitbucketCloudOrg = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        metrics: bitbucketMetricsServiceRef,
       },
-      async init({ catalog, config, logger, scheduler }) {
+      async init({ catalog, config, logger, scheduler, metrics }) {
         catalog.addEntityProvider(
           BitbucketCloudOrgEntityProvider.fromConfig(config, {
             logger,
             scheduler,
+            metrics,
           }),
         );
       },

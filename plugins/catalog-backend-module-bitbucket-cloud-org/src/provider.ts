@@ -4,6 +4,11 @@ import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
+import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
+import {
+  BitbucketRequestOutcome,
+  recordBitbucketRequests,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketOrgClient } from './BitbucketOrgClient';
 import {
   CONFIG_ROOT,
@@ -11,7 +16,16 @@ import {
   readOrgProviderConfigs,
 } from './config';
 import { orgEntities, WorkspaceRead } from './entities';
-import { describeLimitReached, listRun } from './runLimits';
+import { OrgRunMetrics } from './metrics';
+import { describeLimitReached, limitReached, listRun } from './runLimits';
+
+/** What every provider of the module shares */
+interface ProviderOptions {
+  logger: LoggerService;
+  scheduler: SchedulerService;
+  metrics?: OrgRunMetrics;
+  onRequest?: (outcome: BitbucketRequestOutcome) => void;
+}
 
 /**
  * Bitbucket Cloud workspace members as Users and Groups, one User per person: one full mutation
@@ -24,26 +38,40 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
   readonly #client: BitbucketOrgClient;
   readonly #logger: LoggerService;
   readonly #scheduler: SchedulerService;
+  readonly #metrics?: OrgRunMetrics;
   #connection?: EntityProviderConnection;
 
   /** One provider per key under `catalog.providers.bitbucketCloudOrg` */
   static fromConfig(
     config: Config,
-    options: { logger: LoggerService; scheduler: SchedulerService },
+    options: {
+      logger: LoggerService;
+      scheduler: SchedulerService;
+      /** `metricsServiceRef` of `@backstage/backend-plugin-api/alpha`: runs and Bitbucket latency */
+      metrics?: MetricsService;
+    },
   ): BitbucketCloudOrgEntityProvider[] {
+    const { metrics } = options;
+    const shared: ProviderOptions = {
+      ...options,
+      metrics: metrics && new OrgRunMetrics(metrics),
+      onRequest: metrics && recordBitbucketRequests(metrics),
+    };
     return readOrgProviderConfigs(config).map(
       providerConfig =>
-        new BitbucketCloudOrgEntityProvider(providerConfig, options),
+        new BitbucketCloudOrgEntityProvider(providerConfig, shared),
     );
   }
 
-  private constructor(
-    config: OrgProviderConfig,
-    options: { logger: LoggerService; scheduler: SchedulerService },
-  ) {
+  private constructor(config: OrgProviderConfig, options: ProviderOptions) {
     this.#config = config;
     const configKey = `${CONFIG_ROOT}.${config.id}`;
-    this.#client = new BitbucketOrgClient({ ...config, configKey });
+    this.#client = new BitbucketOrgClient({
+      ...config,
+      configKey,
+      onRequest: options.onRequest,
+    });
+    this.#metrics = options.metrics;
     this.#logger = options.logger.child({ target: this.getProviderName() });
     this.#scheduler = options.scheduler;
   }
@@ -106,7 +134,19 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
           entities.length
         } Users and Groups in ${Date.now() - started} ms`,
       );
+      this.#metrics?.ran(this.#config.id, {
+        outcome: 'ok',
+        seconds: (Date.now() - started) / 1000,
+        members,
+        entities: entities.length,
+      });
     } catch (error) {
+      const limit = limitReached(error, deadline);
+      this.#metrics?.ran(this.#config.id, {
+        outcome: limit ? 'limit_reached' : 'failed',
+        limit,
+        seconds: (Date.now() - started) / 1000,
+      });
       this.#logger.error(
         `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${
           describeLimitReached(error, key, limits) ??

@@ -89,3 +89,14 @@ export function describeLimitReached(
     ? `${error.message}. The run stopped at ${key}.limits.maxBytes (${limits.maxBytes} bytes per run)`
     : `${error.message}. The run stopped at ${key}.limits.maxMembers (${limits.maxMembers} members per run)`;
 }
+
+/** Which limit, by its config name, ended a run; undefined when none did */
+export function limitReached(
+  error: unknown,
+  deadline: AbortSignal,
+): string | undefined {
+  if (error instanceof BitbucketLimitReachedError) {
+    return error.limit === 'maxBytes' ? 'maxBytes' : 'maxMembers';
+  }
+  return deadline.aborted ? 'runTimeout' : undefined;
+}

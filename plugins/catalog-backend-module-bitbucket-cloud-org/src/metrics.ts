@@ -1,0 +1,64 @@
+import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
+
+/** How a run ended; `limit_reached` also names the limit */
+export type RunOutcome = 'ok' | 'limit_reached' | 'failed';
+
+/**
+ * The org provider's runs: outcome, members read, entities applied,
+ * duration, and when each provider last succeeded, so a stale sync can be
+ * alerted on. Attributes name the provider id, never a member.
+ */
+export class OrgRunMetrics {
+  readonly #runs;
+  readonly #members;
+  readonly #entities;
+  readonly #duration;
+  readonly #lastSuccess = new Map<string, number>();
+
+  constructor(metrics: MetricsService) {
+    const name = (what: string) => `catalog.bitbucket_cloud_org.${what}`;
+    this.#runs = metrics.createCounter(name('runs'), {
+      description: 'Runs of the Bitbucket Cloud org provider, by outcome',
+    });
+    this.#members = metrics.createCounter(name('members_read'), {
+      description: 'Workspace members read by successful runs',
+    });
+    this.#entities = metrics.createCounter(name('entities_applied'), {
+      description: 'Users and Groups applied by successful runs',
+    });
+    this.#duration = metrics.createHistogram(name('run.duration'), {
+      description: 'Duration of org provider runs',
+      unit: 's',
+    });
+    metrics
+      .createObservableGauge(name('last_success'), {
+        description: 'Unix time of the last successful run',
+        unit: 's',
+      })
+      .addCallback(result => {
+        for (const [provider, seconds] of this.#lastSuccess) {
+          result.observe(seconds, { provider });
+        }
+      });
+  }
+
+  ran(
+    provider: string,
+    run: {
+      outcome: RunOutcome;
+      limit?: string;
+      seconds: number;
+      members?: number;
+      entities?: number;
+    },
+  ) {
+    const { outcome, limit, seconds } = run;
+    this.#runs.add(1, { provider, outcome, ...(limit ? { limit } : {}) });
+    this.#duration.record(seconds, { provider, outcome });
+    if (outcome === 'ok') {
+      this.#members.add(run.members ?? 0, { provider });
+      this.#entities.add(run.entities ?? 0, { provider });
+      this.#lastSuccess.set(provider, Math.floor(Date.now() / 1000));
+    }
+  }
+}
