@@ -1,3 +1,5 @@
+// first: the meter provider must exist before plugins take their meters
+import './instrumentation';
 import { createBackend } from '@backstage/backend-defaults';
 import { rootHttpRouterWithoutCallbackQueries } from './requestLog';
 

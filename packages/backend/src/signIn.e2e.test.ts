@@ -1,4 +1,8 @@
-import { BitbucketSimulator } from '@bitbucket-signin/bitbucket-cloud-simulator';
+import {
+  BitbucketSimulator,
+  demoUsers,
+} from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { bitbucketUserEntityName } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +22,12 @@ jest.setTimeout(120_000);
 
 const repoRoot = path.resolve(__dirname, '../../..');
 
+/** The User the org provider made for a member of acme */
+const orgUserRef = (username: string) =>
+  `user:default/${bitbucketUserEntityName(
+    demoUsers.find(u => u.username === username)!.uuid,
+  )}`;
+
 /**
  * The real packages/backend process, configured exactly as `yarn start` does
  * with the simulator, only on free ports.
@@ -26,11 +36,13 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
   let simulator: BitbucketSimulator;
   let backend: BackendProcess;
   let backendUrl: string;
+  let metricsUrl: string;
   let configDir: string;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const [port, metricsPort] = [await freePort(), await freePort()];
     backendUrl = `http://127.0.0.1:${port}`;
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     simulator = await startSimulatedBitbucket(`http://localhost:${port}`);
     configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backend-e2e-'));
     const testConfig = path.join(configDir, 'app-config.test.yaml');
@@ -47,7 +59,12 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
         path.join(repoRoot, 'app-config.simulator.yaml'),
         testConfig,
       ],
-      env: { NODE_ENV: 'development', LOG_LEVEL: 'info' },
+      env: {
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'info',
+        // the docs' switch for metrics
+        PROMETHEUS_METRICS_PORT: String(metricsPort),
+      },
     });
 
     // Up once the org provider has brought acme's members into the catalog and alice can sign in
@@ -90,12 +107,12 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
   });
 
   // acme's members are in no hand-written file: the org provider made their Users
-  it.each([
-    ['alice-bb', 'user:default/alice'],
-    ['bob-bb', 'user:default/bob'],
-    ['dave-bb', 'user:default/dave'],
-    ['carol-bb', 'user:default/carol'],
-  ])(
+  it.each(
+    ['alice-bb', 'bob-bb', 'dave-bb', 'carol-bb'].map(username => [
+      username,
+      orgUserRef(username),
+    ]),
+  )(
     'signs in %s as %s, by the user id the org provider annotated',
     async (username, entityRef) => {
       const outcome = await signInThroughBackstage({
@@ -163,8 +180,27 @@ describe('packages/backend signing in against the Bitbucket simulator', () => {
     });
     expect(refreshed.status).toBe(200);
     expect(refreshed.body.backstageIdentity.identity.userEntityRef).toBe(
-      'user:default/alice',
+      orgUserRef('alice-bb'),
     );
+  });
+
+  it('serves sign-in and org-sync metrics for Prometheus when PROMETHEUS_METRICS_PORT is set', async () => {
+    const text = await (await fetch(metricsUrl)).text();
+    expect(text).toMatch(
+      /^auth_bitbucket_sign_ins_total\{[^}]*reason="ok"[^}]*\} [1-9]/m,
+    );
+    expect(text).toMatch(
+      /^catalog_bitbucket_cloud_org_runs_total\{[^}]*provider="acme"[^}]*outcome="ok"[^}]*\} [1-9]/m,
+    );
+    expect(text).toMatch(/^catalog_bitbucket_cloud_org_last_success\{/m);
+    expect(text).toMatch(
+      /^bitbucket_request_duration_bucket\{[^}]*endpoint="\/user"[^}]*le="0.25"/m,
+    );
+    // the sign-ins of beforeAll, before the org provider's first run
+    expect(text).toMatch(
+      /^auth_bitbucket_sign_ins_total\{[^}]*reason="not_in_catalog"/m,
+    );
+    expect(text).not.toMatch(/reason="resolver_refused"/);
   });
 
   it('never writes the client secret, a token, an authorization code or a state to its log', async () => {

@@ -32,7 +32,10 @@ describe("sign-in metrics through Backstage's metrics service", () => {
       extraFeatures: [metricsServiceFactory],
       providerConfig: {
         signIn: {
-          resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }],
+          resolvers: [
+            { resolver: 'userIdMatchingUserEntityAnnotation' },
+            { resolver: 'emailMatchingUserEntityProfileEmail' },
+          ],
         },
       },
     });

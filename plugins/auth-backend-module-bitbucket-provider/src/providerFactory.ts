@@ -162,7 +162,7 @@ function observedAuthenticator(
   };
 }
 
-/** Notes in the request's pass why a resolver refused the user */
+/** Notes in the request's pass why a custom resolver refused the user */
 function observed(
   resolver: SignInResolver<BitbucketResult>,
 ): SignInResolver<BitbucketResult> {
@@ -170,10 +170,19 @@ function observed(
     try {
       return await resolver(info, ctx);
     } catch (error) {
-      noteOutcome(taggedOutcome(error) ?? 'resolver_refused');
+      noteOutcome(resolverOutcome(error));
       throw error;
     }
   };
+}
+
+function resolverOutcome(error: unknown) {
+  return (
+    taggedOutcome(error) ??
+    (isError(error) && error.name === 'NotFoundError'
+      ? 'not_in_catalog'
+      : 'resolver_refused')
+  );
 }
 
 /**
@@ -186,44 +195,62 @@ function reportingChain(
   resolver: SignInResolver<BitbucketResult>,
   logger?: LoggerService,
 ): SignInResolver<BitbucketResult> {
-  return observed(async (info, ctx) => {
+  return async (info, ctx) => {
     try {
       return await resolver(info, ctx);
     } catch (error) {
       const pass = signInPasses.getStore();
       if (!pass || !isError(error) || error.name !== 'NotFoundError') {
+        // the chain stops here
+        noteOutcome(resolverOutcome(error));
         throw error;
       }
       pass.misses.push(error.message);
       if (pass.misses.length < pass.resolverCount) {
         throw error;
       }
-      await assertCatalogAnswers(info, ctx);
-      const identity = info.result.fullProfile;
-      const lookedFor = pass.misses.join('; ');
-      logger?.warn(
-        `Bitbucket user ${describeUser(identity)} ${
-          identity.uuid
-        } matches no User entity in the catalog: ${lookedFor}`,
-      );
-      // the sign-in page shows this to the engineer: what to do first, then
-      // what the admin will need
-      throw withOutcome(
-        new NotAllowedError(
-          `Your Bitbucket account ${describeUser(
-            identity,
-          )} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
-        ),
-        'not_in_catalog',
-      );
+      const failure = await lastMiss(info, ctx, pass.misses, logger);
+      noteOutcome(resolverOutcome(failure));
+      throw failure;
     }
-  });
+  };
 }
 
-async function assertCatalogAnswers(
+/** Not in the catalog, unless the catalog did not answer at all */
+async function lastMiss(
   info: SignInInfo<BitbucketResult>,
   ctx: AuthResolverContext,
-): Promise<void> {
+  misses: string[],
+  logger?: LoggerService,
+): Promise<Error> {
+  const unavailable = await catalogFailure(info, ctx);
+  if (unavailable) {
+    return unavailable;
+  }
+  const identity = info.result.fullProfile;
+  const lookedFor = misses.join('; ');
+  logger?.warn(
+    `Bitbucket user ${describeUser(identity)} ${
+      identity.uuid
+    } matches no User entity in the catalog: ${lookedFor}`,
+  );
+  // the sign-in page shows this to the engineer: what to do first, then
+  // what the admin will need
+  return withOutcome(
+    new NotAllowedError(
+      `Your Bitbucket account ${describeUser(
+        identity,
+      )} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
+    ),
+    'not_in_catalog',
+  );
+}
+
+/** Why the catalog could not be asked, if it could not; a catalog that never started finds nobody either */
+async function catalogFailure(
+  info: SignInInfo<BitbucketResult>,
+  ctx: AuthResolverContext,
+): Promise<Error | undefined> {
   try {
     await ctx.findCatalogUser({
       filter: {
@@ -236,10 +263,11 @@ async function assertCatalogAnswers(
       isError(error) &&
       ['NotFoundError', 'ConflictError'].includes(error.name)
     ) {
-      return;
+      return undefined;
     }
-    throw catalogUnavailable(error);
+    return catalogUnavailable(error);
   }
+  return undefined;
 }
 
 /** The environment a request is for, as the framework picks it */

@@ -45,6 +45,10 @@ export function recordBitbucketRequests(
   }>('bitbucket.request.duration', {
     description: 'Duration of requests to Bitbucket Cloud',
     unit: 's',
+    // seconds, around the default deadline of 10 s
+    advice: {
+      explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    },
   });
   return ({ endpoint, status, durationSeconds }) =>
     duration.record(durationSeconds, {

@@ -29,6 +29,7 @@ export class OrgRunMetrics {
     this.#duration = metrics.createHistogram(name('run.duration'), {
       description: 'Duration of org provider runs',
       unit: 's',
+      advice: { explicitBucketBoundaries: [1, 5, 15, 30, 60, 120, 300] },
     });
     metrics
       .createObservableGauge(name('last_success'), {
