@@ -69,8 +69,9 @@ async function withIdentity(
       ...tokens,
       fullProfile: await ctx.client.fetchIdentity(tokens.accessToken, signal),
     };
-  } finally {
+  } catch (error) {
     firstFailure.abort();
+    throw error;
   }
 }
 
