@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './annotations';
+export * from './entityNames';
 export {
   bitbucketEmailSchema,
   bitbucketUserSchema,

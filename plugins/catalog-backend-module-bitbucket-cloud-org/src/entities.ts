@@ -8,29 +8,19 @@ import {
   BITBUCKET_USER_ID_ANNOTATION,
   BitbucketUser,
   bitbucketUserEntityName,
+  toEntityName,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
-
-const MAX_NAME_LENGTH = 63;
-
-/** Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at both ends */
-function toEntityName(value: string): string {
-  return value
-    .replace(/[^a-zA-Z0-9._-]+/g, '-')
-    .slice(0, MAX_NAME_LENGTH)
-    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
-}
 
 /** The workspace's Group: its slug, which the admin chose by configuring it */
 export function workspaceGroupName(workspace: string): string {
   return toEntityName(workspace.toLowerCase());
 }
 
-/** `<workspace group>-owners`, within the length limit with the suffix kept whole */
+/** `<workspace group>-owners`, within the 63-character limit with the suffix kept whole */
 export function ownersGroupName(workspace: string): string {
   const suffix = '-owners';
-  return `${toEntityName(
-    workspaceGroupName(workspace).slice(0, MAX_NAME_LENGTH - suffix.length),
-  )}${suffix}`;
+  const base = workspaceGroupName(workspace).slice(0, 63 - suffix.length);
+  return `${toEntityName(base)}${suffix}`;
 }
 
 /** What one run read of one workspace */
@@ -52,24 +42,24 @@ export function orgEntities(
 ): Array<UserEntity | GroupEntity> {
   const groups: GroupEntity[] = [];
   const users = new Map<string, UserEntity>();
-  for (const workspace of workspaces) {
-    const { slug, location } = workspace;
+  for (const { slug, members, owners, location } of workspaces) {
     const annotations = {
       [ANNOTATION_LOCATION]: location,
       [ANNOTATION_ORIGIN_LOCATION]: location,
     };
     const workspaceGroup = workspaceGroupName(slug);
     const ownersGroup = ownersGroupName(slug);
-    const owners = new Set(workspace.owners.map(bitbucketUserEntityName));
+    const ownerNames = new Set(owners.map(bitbucketUserEntityName));
     let hasOwners = false;
 
-    for (const member of workspace.members) {
+    for (const member of members) {
       // the uuid, which no member chooses; the client refuses any other
       const name = bitbucketUserEntityName(member.uuid);
-      const memberOf = owners.has(name)
+      const isOwner = ownerNames.has(name);
+      hasOwners ||= isOwner;
+      const memberOf = isOwner
         ? [workspaceGroup, ownersGroup]
         : [workspaceGroup];
-      hasOwners ||= owners.has(name);
       const known = users.get(name);
       if (known) {
         // listed twice (the list changed while it was read) or in two workspaces
@@ -107,19 +97,17 @@ export function orgEntities(
       },
       spec: { type: 'workspace', children: [], ...spec },
     });
-    const children = hasOwners ? [ownersGroup] : [];
     groups.push(
       group(workspaceGroup, 'Members', {
-        children,
+        children: hasOwners ? [ownersGroup] : [],
         profile: { displayName: slug },
       }),
     );
     if (hasOwners) {
-      const profile = { displayName: `${slug} owners` };
       groups.push(
         group(ownersGroup, 'Owners', {
           type: 'workspace-owners',
-          profile,
+          profile: { displayName: `${slug} owners` },
           parent: workspaceGroup,
         }),
       );
