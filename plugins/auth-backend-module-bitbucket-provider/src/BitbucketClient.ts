@@ -9,8 +9,7 @@ import {
   describeRefusal,
   describeScopes,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
-import { toBitbucketIdentity } from './identity';
-import { BitbucketIdentity } from './types';
+import { BitbucketIdentity, toBitbucketIdentity } from './identity';
 
 /** The scope each endpoint needs, for a 403 that does not say */
 const SCOPE_OF_ENDPOINT: Record<string, string> = {

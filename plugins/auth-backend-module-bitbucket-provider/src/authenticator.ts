@@ -20,7 +20,7 @@ import {
 } from './grants';
 import { RefreshReuse } from './refreshReuse';
 import { markReused } from './signInPass';
-import { BitbucketIdentity } from './types';
+import { BitbucketIdentity } from './identity';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
 /**

@@ -7,7 +7,7 @@ import {
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketClient } from './BitbucketClient';
 import { withOutcome } from './metrics';
-import { BitbucketIdentity } from './types';
+import { BitbucketIdentity } from './identity';
 
 /** What Bitbucket's token endpoint granted, with the identity fetched for it */
 export interface BitbucketGrant extends BitbucketTokens {

@@ -14,5 +14,8 @@ export {
   BITBUCKET_USERNAME_ANNOTATION,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 export type { BitbucketSignInInfo } from './resolvers';
-export type { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
+export type {
+  BitbucketIdentity,
+  BitbucketWorkspaceMembership,
+} from './identity';
 export { getBitbucketWorkspaces } from './workspaces';

@@ -27,9 +27,8 @@ import {
   SignInPass,
   signInPasses,
 } from './signInPass';
-import { describeUser } from './identity';
+import { BitbucketIdentity, describeUser } from './identity';
 import { bitbucketSignInResolvers, catalogUnavailable } from './resolvers';
-import { BitbucketIdentity } from './types';
 
 type BitbucketResult = OAuthAuthenticatorResult<BitbucketIdentity>;
 

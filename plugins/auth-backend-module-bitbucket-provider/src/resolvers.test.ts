@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { bitbucketSignInResolvers, toEntityName } from './resolvers';
+import { bitbucketSignInResolvers } from './resolvers';
 import {
   catalog,
   fakeContext,
@@ -201,11 +201,5 @@ describe('bitbucketSignInResolvers', () => {
           'token-for-user:default/bitbucket-5c1f0000-0000-4000-8000-00000000000a',
       });
     });
-  });
-
-  it('toEntityName keeps only characters an entity name allows', () => {
-    expect(toEntityName('{5c1f-00}')).toBe('5c1f-00');
-    expect(toEntityName('a@b c')).toBe('a-b-c');
-    expect(toEntityName('x'.repeat(80))).toHaveLength(63);
   });
 });

@@ -6,7 +6,6 @@ import {
 } from '@backstage/errors';
 import {
   AuthResolverCatalogUserQuery,
-  AuthResolverContext,
   createSignInResolverFactory,
   OAuthAuthenticatorResult,
   SignInInfo,
@@ -15,29 +14,31 @@ import {
   BITBUCKET_USER_ID_ANNOTATION,
   BITBUCKET_USERNAME_ANNOTATION,
   bitbucketUserEntityName,
+  toEntityName,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { z } from 'zod/v3';
-import { describeUser } from './identity';
+import { BitbucketIdentity, describeUser } from './identity';
 import { withOutcome } from './metrics';
-import { BitbucketIdentity } from './types';
 
 /** What every Bitbucket sign-in resolver receives @public */
 export type BitbucketSignInInfo = SignInInfo<
   OAuthAuthenticatorResult<BitbucketIdentity>
 >;
 
+const fallbackOption = {
+  dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
+};
 const emailResolverOptions = z
-  .object({
-    allowedDomains: z.array(z.string()).optional(),
-    dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
-  })
+  .object({ allowedDomains: z.array(z.string()).optional(), ...fallbackOption })
   .optional();
+const annotationResolverOptions = z.object(fallbackOption).optional();
 
-const annotationResolverOptions = z
-  .object({
-    dangerouslyAllowSignInWithoutUserInCatalog: z.boolean().optional(),
-  })
-  .optional();
+/** One catalog lookup: the query, how messages name it, and the User name to fall back to */
+interface Lookup {
+  query: AuthResolverCatalogUserQuery;
+  lookedFor: string;
+  fallbackName: string;
+}
 
 /**
  * Sign-in resolvers for Bitbucket Cloud, configured by name under
@@ -49,105 +50,116 @@ const annotationResolverOptions = z
  */
 export namespace bitbucketSignInResolvers {
   /** The confirmed identity email against `spec.profile.email` */
-  export const emailMatchingUserEntityProfileEmail =
-    createSignInResolverFactory({
-      optionsSchema: emailResolverOptions,
-      create(options = {}) {
-        return async (info: BitbucketSignInInfo, ctx) => {
-          const email = confirmedEmailIn(info, options.allowedDomains);
-          return signIn(
-            ctx,
-            { filter: { 'spec.profile.email': email } },
-            `spec.profile.email=${email}`,
-            options.dangerouslyAllowSignInWithoutUserInCatalog &&
-              email.split('@')[0],
-          );
-        };
-      },
-    });
+  export const emailMatchingUserEntityProfileEmail = catalogResolver(
+    emailResolverOptions,
+    (identity, { allowedDomains }) => {
+      const email = confirmedEmail(identity, allowedDomains);
+      return {
+        query: { filter: { 'spec.profile.email': email } },
+        lookedFor: `spec.profile.email=${email}`,
+        fallbackName: email.split('@')[0],
+      };
+    },
+  );
 
   /** The local part of the confirmed identity email against the User entity name */
-  export const emailLocalPartMatchingUserEntityName =
-    createSignInResolverFactory({
-      optionsSchema: emailResolverOptions,
-      create(options = {}) {
-        return async (info: BitbucketSignInInfo, ctx) => {
-          const email = confirmedEmailIn(info, options.allowedDomains);
-          const localPart = email.split('@')[0];
-          return signIn(
-            ctx,
-            { entityRef: { name: localPart } },
-            `name ${localPart}`,
-            options.dangerouslyAllowSignInWithoutUserInCatalog && localPart,
-          );
-        };
-      },
-    });
+  export const emailLocalPartMatchingUserEntityName = catalogResolver(
+    emailResolverOptions,
+    (identity, { allowedDomains }) => {
+      const localPart = confirmedEmail(identity, allowedDomains).split('@')[0];
+      return {
+        query: { entityRef: { name: localPart } },
+        lookedFor: `name ${localPart}`,
+        fallbackName: localPart,
+      };
+    },
+  );
 
   /** The Bitbucket uuid against annotation `bitbucket.org/user-id`, with or without braces */
-  export const userIdMatchingUserEntityAnnotation = createSignInResolverFactory(
-    {
-      optionsSchema: annotationResolverOptions,
-      create(options = {}) {
-        return async (info: BitbucketSignInInfo, ctx) => {
-          const { uuid } = info.result.fullProfile;
-          const bare = uuid.replace(/^\{|\}$/g, '');
-          return signIn(
-            ctx,
-            {
-              filter: {
-                [`metadata.annotations.${BITBUCKET_USER_ID_ANNOTATION}`]: [
-                  `{${bare}}`,
-                  bare,
-                ],
-              },
-            },
-            `annotation ${BITBUCKET_USER_ID_ANNOTATION}=${uuid}`,
-            options.dangerouslyAllowSignInWithoutUserInCatalog &&
-              bitbucketUserEntityName(uuid),
-          );
-        };
-      },
+  export const userIdMatchingUserEntityAnnotation = catalogResolver(
+    annotationResolverOptions,
+    ({ uuid }) => {
+      const bare = uuid.replace(/^\{|\}$/g, '');
+      const annotation = `metadata.annotations.${BITBUCKET_USER_ID_ANNOTATION}`;
+      return {
+        query: { filter: { [annotation]: [`{${bare}}`, bare] } },
+        lookedFor: `annotation ${BITBUCKET_USER_ID_ANNOTATION}=${uuid}`,
+        fallbackName: bitbucketUserEntityName(uuid),
+      };
     },
   );
 
   /** The Bitbucket username against annotation `bitbucket.org/username` */
-  export const usernameMatchingUserEntityAnnotation =
-    createSignInResolverFactory({
-      optionsSchema: annotationResolverOptions,
-      create(options = {}) {
-        return async (info: BitbucketSignInInfo, ctx) => {
-          const { username, uuid } = info.result.fullProfile;
-          if (!username) {
-            const name = bitbucketUserEntityName(uuid);
-            if (!options.dangerouslyAllowSignInWithoutUserInCatalog) {
-              throw new NotFoundError(`Bitbucket user ${uuid} has no username`);
-            }
-            return signIn(ctx, { entityRef: { name } }, `name ${name}`, name);
-          }
-          return signIn(
-            ctx,
-            {
-              filter: {
-                [`metadata.annotations.${BITBUCKET_USERNAME_ANNOTATION}`]:
-                  username,
-              },
-            },
-            `annotation ${BITBUCKET_USERNAME_ANNOTATION}=${username}`,
-            options.dangerouslyAllowSignInWithoutUserInCatalog && username,
-          );
+  export const usernameMatchingUserEntityAnnotation = catalogResolver(
+    annotationResolverOptions,
+    ({ username, uuid }, options) => {
+      if (!username) {
+        const name = bitbucketUserEntityName(uuid);
+        if (!options.dangerouslyAllowSignInWithoutUserInCatalog) {
+          throw new NotFoundError(`Bitbucket user ${uuid} has no username`);
+        }
+        return {
+          query: { entityRef: { name } },
+          lookedFor: `name ${name}`,
+          fallbackName: name,
         };
+      }
+      const annotation = `metadata.annotations.${BITBUCKET_USERNAME_ANNOTATION}`;
+      return {
+        query: { filter: { [annotation]: username } },
+        lookedFor: `annotation ${BITBUCKET_USERNAME_ANNOTATION}=${username}`,
+        fallbackName: username,
+      };
+    },
+  );
+}
+
+/** A resolver that signs in the one User `lookup` finds, or falls back where the options allow */
+function catalogResolver<
+  TOptions extends { dangerouslyAllowSignInWithoutUserInCatalog?: boolean },
+>(
+  optionsSchema: z.ZodType<TOptions | undefined>,
+  lookup: (identity: BitbucketIdentity, options: TOptions) => Lookup,
+) {
+  return createSignInResolverFactory({
+    optionsSchema,
+    create:
+      (options = {} as TOptions) =>
+      async (info: BitbucketSignInInfo, ctx) => {
+        const { query, lookedFor, fallbackName } = lookup(
+          info.result.fullProfile,
+          options,
+        );
+        const fallback = options.dangerouslyAllowSignInWithoutUserInCatalog
+          ? { entityRef: { name: toEntityName(fallbackName) } }
+          : undefined;
+        try {
+          return await ctx.signInWithCatalogUser(
+            query,
+            fallback && { dangerousEntityRefFallback: fallback },
+          );
+        } catch (error) {
+          if (isError(error) && error.name === 'NotFoundError') {
+            throw new NotFoundError(`no User entity with ${lookedFor}`);
+          }
+          if (isError(error) && error.name === 'ConflictError') {
+            throw new ConflictError(
+              `more than one User entity has ${lookedFor}, so the user cannot be told apart; make it unique in the catalog`,
+            );
+          }
+          throw catalogUnavailable(error);
+        }
       },
-    });
+  });
 }
 
 /** Only a confirmed address reaches a resolver; the profile holds no other */
-function confirmedEmailIn(
-  info: BitbucketSignInInfo,
+function confirmedEmail(
+  identity: BitbucketIdentity,
   allowedDomains: string[] | undefined,
 ): string {
-  const { email } = info.result.fullProfile;
-  const user = describeUser(info.result.fullProfile);
+  const { email } = identity;
+  const user = describeUser(identity);
   if (!email) {
     throw new NotFoundError(
       `Bitbucket user ${user} has no confirmed email address`,
@@ -165,36 +177,6 @@ function confirmedEmailIn(
   return email;
 }
 
-async function signIn(
-  ctx: AuthResolverContext,
-  query: AuthResolverCatalogUserQuery,
-  lookedFor: string,
-  fallbackName: string | false | undefined,
-) {
-  try {
-    return await ctx.signInWithCatalogUser(
-      query,
-      fallbackName
-        ? {
-            dangerousEntityRefFallback: {
-              entityRef: { name: toEntityName(fallbackName) },
-            },
-          }
-        : undefined,
-    );
-  } catch (error) {
-    if (isError(error) && error.name === 'NotFoundError') {
-      throw new NotFoundError(`no User entity with ${lookedFor}`);
-    }
-    if (isError(error) && error.name === 'ConflictError') {
-      throw new ConflictError(
-        `more than one User entity has ${lookedFor}, so the user cannot be told apart; make it unique in the catalog`,
-      );
-    }
-    throw catalogUnavailable(error);
-  }
-}
-
 /** The catalog failed to answer a lookup: not the engineer's account, and not "not found" */
 export function catalogUnavailable(error: unknown): ServiceUnavailableError {
   return withOutcome(
@@ -205,12 +187,4 @@ export function catalogUnavailable(error: unknown): ServiceUnavailableError {
     ),
     'catalog_unavailable',
   );
-}
-
-/** Entity names allow [a-zA-Z0-9._-], at most 63 characters, alphanumeric at both ends */
-export function toEntityName(value: string): string {
-  return value
-    .replace(/[^a-zA-Z0-9._-]+/g, '-')
-    .slice(0, 63)
-    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
 }

@@ -1,9 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
 import { OAuthAuthenticatorResult } from '@backstage/plugin-auth-node';
-import { describeUser } from './identity';
+import {
+  BitbucketIdentity,
+  BitbucketWorkspaceMembership,
+  describeUser,
+} from './identity';
 import { withOutcome } from './metrics';
-import { BitbucketIdentity, BitbucketWorkspaceMembership } from './types';
 
 /**
  * The user's roles in the allowed workspaces (only those they belong to),

@@ -4,7 +4,7 @@ import {
   AuthResolverContext,
 } from '@backstage/plugin-auth-node';
 import { BitbucketSignInInfo } from '../resolvers';
-import { BitbucketIdentity } from '../types';
+import { BitbucketIdentity } from '../identity';
 
 export interface FakeUser {
   name: string;
