@@ -59,10 +59,7 @@ describe('BitbucketClient', () => {
     return new BitbucketClient({
       apiBaseUrl: baseUrl,
       allowedWorkspaces: options.allowedWorkspaces,
-    }).fetchIdentity(
-      ACCESS_TOKEN,
-      AbortSignal.timeout(options.timeoutMs ?? 2000),
-    );
+    }).fetchIdentity(ACCESS_TOKEN, options.timeoutMs ?? 2000);
   }
 
   function answer(emailPages: unknown[][]): Handler {

@@ -40,36 +40,46 @@ export class BitbucketClient {
     this.#allowedWorkspaces = options.allowedWorkspaces;
   }
 
-  /** `signal` ends every call of the step; it is aborted by the caller once one call failed */
+  /** One deadline for the calls; the first failure stops the others */
   async fetchIdentity(
     accessToken: string,
-    signal: AbortSignal,
+    timeoutMs: number,
   ): Promise<BitbucketIdentity> {
+    const firstFailure = new AbortController();
+    const signal = AbortSignal.any([
+      firstFailure.signal,
+      AbortSignal.timeout(timeoutMs),
+    ]);
     const request = { authorization: `Bearer ${accessToken}`, signal };
-    const [user, emails, workspaces] = await Promise.all([
-      this.#api.get('/user', { ...request, schema: bitbucketUserSchema }),
-      this.#api.getAllPages('/user/emails?pagelen=100', {
-        ...request,
-        schema: bitbucketEmailSchema,
-        endpoint: '/user/emails',
-        // enough for any real account
-        limits: { maxPages: 20 },
-      }),
-      this.#allowedWorkspaces &&
-        Promise.all(
-          this.#allowedWorkspaces.map(slug =>
-            this.#api.getIfFound(
-              `/user/workspaces/${encodeURIComponent(slug)}/permission`,
-              {
-                ...request,
-                schema: bitbucketWorkspacePermissionSchema,
-                endpoint: '/user/workspaces/{workspace}/permission',
-              },
+    try {
+      const [user, emails, workspaces] = await Promise.all([
+        this.#api.get('/user', { ...request, schema: bitbucketUserSchema }),
+        this.#api.getAllPages('/user/emails?pagelen=100', {
+          ...request,
+          schema: bitbucketEmailSchema,
+          endpoint: '/user/emails',
+          // enough for any real account
+          limits: { maxPages: 20 },
+        }),
+        this.#allowedWorkspaces &&
+          Promise.all(
+            this.#allowedWorkspaces.map(slug =>
+              this.#api.getIfFound(
+                `/user/workspaces/${encodeURIComponent(slug)}/permission`,
+                {
+                  ...request,
+                  schema: bitbucketWorkspacePermissionSchema,
+                  endpoint: '/user/workspaces/{workspace}/permission',
+                },
+              ),
             ),
           ),
-        ),
-    ]);
-    return toBitbucketIdentity(user, emails, workspaces);
+      ]);
+      return toBitbucketIdentity(user, emails, workspaces);
+    } catch (error) {
+      firstFailure.abort();
+      throw error;
+    }
   }
 }
 

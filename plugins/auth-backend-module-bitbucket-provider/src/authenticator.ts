@@ -3,24 +3,21 @@ import { isError } from '@backstage/errors';
 import {
   createOAuthAuthenticator,
   OAuthAuthenticator,
-  OAuthSession,
+  OAuthAuthenticatorResult,
   PassportOAuthAuthenticatorHelper,
 } from '@backstage/plugin-auth-node';
 import {
   BitbucketRequestOutcome,
   BitbucketTokenEndpoint,
+  BitbucketTokens,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
 import { BitbucketClient } from './BitbucketClient';
+import { authorizationCode } from './callback';
 import { readBitbucketProviderConfig } from './config';
-import {
-  BitbucketGrant,
-  exchangeAuthorizationCode,
-  refreshWithToken,
-} from './grants';
+import { BitbucketIdentity } from './identity';
 import { RefreshReuse } from './refreshReuse';
 import { markReused } from './signInPass';
-import { BitbucketIdentity } from './identity';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
 /**
@@ -43,7 +40,7 @@ export interface BitbucketAuthenticatorOptions {
   onRequest?: (outcome: BitbucketRequestOutcome) => void;
 }
 
-type Result = { fullProfile: BitbucketIdentity; session: OAuthSession };
+type Result = OAuthAuthenticatorResult<BitbucketIdentity>;
 
 /**
  * Creates the Bitbucket Cloud OAuth authenticator, for use with
@@ -73,27 +70,50 @@ export function createBitbucketAuthenticator(
     },
     initialize({ callbackUrl, config }) {
       const providerConfig = readBitbucketProviderConfig(config);
+      const { clientId, clientSecret, tokenUrl, timeoutMs, workspaces } =
+        providerConfig;
+      const client = new BitbucketClient({
+        apiBaseUrl: providerConfig.apiBaseUrl,
+        allowedWorkspaces: workspaces,
+        onRequest,
+      });
       return {
-        allowedWorkspaces: providerConfig.workspaces,
         callbackUrl,
-        timeoutMs: providerConfig.timeoutMs,
-        client: new BitbucketClient({
-          apiBaseUrl: providerConfig.apiBaseUrl,
-          allowedWorkspaces: providerConfig.workspaces,
-          onRequest,
-        }),
+        timeoutMs,
         tokenEndpoint: new BitbucketTokenEndpoint({
-          tokenUrl: providerConfig.tokenUrl,
-          clientId: providerConfig.clientId,
-          clientSecret: providerConfig.clientSecret,
+          tokenUrl,
+          clientId,
+          clientSecret,
           configKey: 'auth.providers.bitbucket.<environment>',
           deadlineConfigKey: 'auth.providers.bitbucket.<environment>.timeout',
           onRequest,
         }),
+        /**
+         * The identity behind the new tokens, checked against the allow-list
+         * on every sign-in and refresh: removal from the workspace ends
+         * access at the next refresh
+         */
+        async toResult(tokens: BitbucketTokens): Promise<Result> {
+          const fullProfile = await client.fetchIdentity(
+            tokens.accessToken,
+            timeoutMs,
+          );
+          assertMemberOfAllowedWorkspace(fullProfile, workspaces, logger);
+          return {
+            fullProfile,
+            session: {
+              accessToken: tokens.accessToken,
+              tokenType: tokens.tokenType ?? 'bearer',
+              scope: tokens.scope ?? '',
+              expiresInSeconds: tokens.expiresInSeconds,
+              refreshToken: tokens.refreshToken,
+            },
+          };
+        },
         reuse: new RefreshReuse<Result>({
           cache,
           windowMs: providerConfig.refreshReuseWindowMs,
-          waitMs: providerConfig.timeoutMs,
+          waitMs: timeoutMs,
           onReuse: markReused,
         }),
         // passport-bitbucket-oauth2 builds the redirect to the consent page.
@@ -102,16 +122,14 @@ export function createBitbucketAuthenticator(
         helper: PassportOAuthAuthenticatorHelper.from(
           new BitbucketStrategy(
             {
-              clientID: providerConfig.clientId,
-              clientSecret: providerConfig.clientSecret,
+              clientID: clientId,
+              clientSecret,
               callbackURL: callbackUrl,
               authorizationURL: providerConfig.authorizationUrl,
-              tokenURL: providerConfig.tokenUrl,
+              tokenURL: tokenUrl,
             },
             () => {
-              throw new Error(
-                'Bitbucket callbacks go to exchangeAuthorizationCode',
-              );
+              throw new Error('Bitbucket callbacks go to authenticate');
             },
           ),
         ),
@@ -122,44 +140,27 @@ export function createBitbucketAuthenticator(
       // for, and understands no other authorize parameters.
       return helper.start({ ...input, scope: '' }, {});
     },
-    async authenticate(input, ctx) {
-      const grant = await exchangeAuthorizationCode(input.req, ctx);
-      assertMemberOfAllowedWorkspace(
-        grant.fullProfile,
-        ctx.allowedWorkspaces,
-        logger,
+    async authenticate({ req }, ctx) {
+      const tokens = await ctx.tokenEndpoint.exchangeCode(
+        authorizationCode(req),
+        ctx.callbackUrl,
+        AbortSignal.timeout(ctx.timeoutMs),
       );
-      return toResult(grant);
+      return ctx.toResult(tokens);
     },
-    async refresh(input, ctx) {
+    async refresh({ refreshToken }, ctx) {
       return ctx.reuse.refresh(
-        input.refreshToken,
-        async () => {
-          const grant = await refreshWithToken(ctx, input.refreshToken);
-          // re-checked on every refresh: removal from the workspace ends access then
-          assertMemberOfAllowedWorkspace(
-            grant.fullProfile,
-            ctx.allowedWorkspaces,
-            logger,
-          );
-          return toResult(grant);
-        },
+        refreshToken,
+        async () =>
+          ctx.toResult(
+            await ctx.tokenEndpoint.refresh(
+              refreshToken,
+              AbortSignal.timeout(ctx.timeoutMs),
+            ),
+          ),
         // the token endpoint's invalid_grant: spent, expired or revoked
         error => isError(error) && error.name === 'AuthenticationError',
       );
     },
   });
-}
-
-function toResult(grant: BitbucketGrant): Result {
-  return {
-    fullProfile: grant.fullProfile,
-    session: {
-      accessToken: grant.accessToken,
-      tokenType: grant.tokenType ?? 'bearer',
-      scope: grant.scope ?? '',
-      expiresInSeconds: grant.expiresInSeconds,
-      refreshToken: grant.refreshToken,
-    },
-  };
 }
