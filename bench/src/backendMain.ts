@@ -2,8 +2,13 @@
  * The Backstage backend each bench process runs: the auth backend, the
  * catalog, and the one Bitbucket module `BENCH_MODULE` names (ours or
  * public). Everything else is alike, so the module is the difference.
+ * Metrics are on in both, as an operator runs them: the OpenTelemetry SDK
+ * with a Prometheus exporter (not scraped), so every instrument records.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { GC_MARKER } from './gcMarker';
 import { routeBitbucketCloudToSimulator } from './routeToSimulator';
 
@@ -23,6 +28,11 @@ process.on('SIGUSR2', () => {
   }, 250);
 });
 
+metrics.setGlobalMeterProvider(
+  new MeterProvider({
+    readers: [new PrometheusExporter({ preventServerStart: true })],
+  }),
+);
 routeBitbucketCloudToSimulator(process.env.BENCH_SIMULATOR_URL!);
 const backend = createBackend();
 backend.add(import('@backstage/plugin-auth-backend'));

@@ -45,9 +45,7 @@ export const variants: Record<VariantName, Variant> = {
     users: ['alice', 'bob', 'carol', 'dave'].map(user), // acme's members
   },
   public: { name: 'public', backend: 'public', ...plain },
-  // Issue 23's "metrics on" variant goes here. Metrics are backend-wide
-  // config, so it needs a backend of its own (a BackendName whose config
-  // turns them on); then it joins the latency phases and the windows.
+  // metrics are on in every backend: see backendMain.ts
 };
 
 /** The variants of the latency phases, in ABBA order */
@@ -69,13 +67,12 @@ const CLIENT_SECRET = 'bench-client-secret';
 
 /** Each variant has an OAuth consumer of its own */
 export function consumerOf(variant: Variant, port: number): SimulatorConsumer {
-  // "Workspace membership: Read" (team) is what an allow-list needs
-  const team = variant.settings.workspaces ? ['team'] : [];
+  // since 2026 the allow-list needs no permission beyond "Account: Read"
   return {
     key: `bench-${variant.backend}-${variant.env}`,
     secret: CLIENT_SECRET,
     callbackUrl: `http://127.0.0.1:${port}/api/auth/bitbucket/handler/frame`,
-    scopes: ['account', 'email', ...team],
+    scopes: ['account', 'email'],
   };
 }
 
