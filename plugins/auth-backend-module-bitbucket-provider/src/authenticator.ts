@@ -17,7 +17,7 @@ import { authorizationCode } from './callback';
 import { readBitbucketProviderConfig } from './config';
 import { BitbucketIdentity } from './identity';
 import { RefreshReuse } from './refreshReuse';
-import { markReused } from './signInPass';
+import { signInPasses } from './signInPass';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
 /**
@@ -114,7 +114,7 @@ export function createBitbucketAuthenticator(
           cache,
           windowMs: providerConfig.refreshReuseWindowMs,
           waitMs: timeoutMs,
-          onReuse: markReused,
+          onReuse: () => signInPasses.getStore()?.noteReused(),
         }),
         // passport-bitbucket-oauth2 builds the redirect to the consent page.
         // The way back does not go through it: its token request has no

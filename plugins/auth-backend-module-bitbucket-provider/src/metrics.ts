@@ -30,7 +30,7 @@ export function withOutcome<E extends Error>(
   return Object.defineProperty(error, OUTCOME, { value: outcome });
 }
 
-export function taggedOutcome(error: unknown): SignInOutcome | undefined {
+function taggedOutcome(error: unknown): SignInOutcome | undefined {
   return (error as { [OUTCOME]?: SignInOutcome } | undefined)?.[OUTCOME];
 }
 
@@ -52,23 +52,30 @@ export function bitbucketOutcome(error: unknown): SignInOutcome {
   );
 }
 
-/** The counters `auth.bitbucket.sign_ins` and `auth.bitbucket.refreshes`, by `reason` */
-export class SignInMetrics {
-  readonly #signIns;
-  readonly #refreshes;
+/** The outcome of an error that ended a resolver chain */
+export function resolverOutcome(error: unknown): SignInOutcome {
+  return (
+    taggedOutcome(error) ??
+    (isError(error) && error.name === 'NotFoundError'
+      ? 'not_in_catalog'
+      : 'resolver_refused')
+  );
+}
 
-  constructor(metrics: MetricsService) {
-    this.#signIns = metrics.createCounter<{ reason: SignInOutcome }>(
+/** Counts `auth.bitbucket.sign_ins` and `auth.bitbucket.refreshes`, by `reason` */
+export function signInCounter(metrics: MetricsService) {
+  const counter = (name: string, description: string) =>
+    metrics.createCounter<{ reason: SignInOutcome }>(name, { description });
+  const counters = {
+    signIn: counter(
       'auth.bitbucket.sign_ins',
-      { description: 'Bitbucket sign-ins, by how they ended' },
-    );
-    this.#refreshes = metrics.createCounter<{ reason: SignInOutcome }>(
+      'Bitbucket sign-ins, by how they ended',
+    ),
+    refresh: counter(
       'auth.bitbucket.refreshes',
-      { description: 'Bitbucket session refreshes, by how they ended' },
-    );
-  }
-
-  record(kind: 'signIn' | 'refresh', reason: SignInOutcome) {
-    (kind === 'signIn' ? this.#signIns : this.#refreshes).add(1, { reason });
-  }
+      'Bitbucket session refreshes, by how they ended',
+    ),
+  };
+  return (kind: keyof typeof counters, reason: SignInOutcome) =>
+    counters[kind].add(1, { reason });
 }

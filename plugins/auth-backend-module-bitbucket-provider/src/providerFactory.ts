@@ -1,4 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
+import { Config } from '@backstage/config';
 import { InputError, isError, NotAllowedError } from '@backstage/errors';
 import {
   AuthProviderFactory,
@@ -8,29 +10,25 @@ import {
   decodeOAuthState,
   OAuthAuthenticator,
   OAuthAuthenticatorResult,
+  OAuthState,
   SignInInfo,
   SignInResolver,
   SignInResolverFactory,
 } from '@backstage/plugin-auth-node';
 import { BITBUCKET_USER_ID_ANNOTATION } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
-import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
 import { createBitbucketAuthenticator } from './authenticator';
+import { BitbucketIdentity, describeUser } from './identity';
 import {
   bitbucketOutcome,
-  SignInMetrics,
-  taggedOutcome,
+  resolverOutcome,
+  signInCounter,
   withOutcome,
 } from './metrics';
-import {
-  finalOutcome,
-  noteOutcome,
-  SignInPass,
-  signInPasses,
-} from './signInPass';
-import { BitbucketIdentity, describeUser } from './identity';
 import { bitbucketSignInResolvers, catalogUnavailable } from './resolvers';
+import { SignInPass, signInPasses } from './signInPass';
 
 type BitbucketResult = OAuthAuthenticatorResult<BitbucketIdentity>;
+type Handler = AuthProviderRouteHandlers['frameHandler'];
 
 /**
  * Options of {@link createBitbucketProviderFactory}.
@@ -90,46 +88,38 @@ export function createBitbucketProviderFactory(
     signInResolver: options.signInResolver && observed(options.signInResolver),
     signInResolverFactories: factories,
   });
-  const counters = options.metrics && new SignInMetrics(options.metrics);
+  const count = options.metrics && signInCounter(options.metrics);
   return ctx => {
     const handlers = framework(ctx);
-    type Handler = AuthProviderRouteHandlers['frameHandler'];
     /** Runs a request in its own pass, and counts how it ended */
     const inPass =
       (kind: 'signIn' | 'refresh', handler: Handler): Handler =>
       async (req, res) => {
-        const env = requestEnv(req);
-        // an unknown environment is the framework's to refuse
-        const resolverCount = ctx.config.keys().includes(env)
-          ? ctx.config.getOptionalConfigArray(`${env}.signIn.resolvers`)
-              ?.length ?? 1
-          : 1;
-        const pass: SignInPass = { resolverCount, misses: [] };
+        const pass = new SignInPass(resolverCount(ctx.config, req.query));
         try {
           await signInPasses.run(pass, () => handler(req, res));
         } catch (error) {
-          pass.outcome ??= taggedOutcome(error) ?? bitbucketOutcome(error);
+          pass.noteFailure(bitbucketOutcome(error));
           throw error;
         } finally {
-          counters?.record(kind, finalOutcome(pass));
+          count?.(kind, pass.outcome);
         }
       };
     // the framework's handlers are a class instance: its methods are called
     // on it, not spread
     return {
       start: (req, res) => handlers.start(req, res),
-      frameHandler: inPass(
-        'signIn',
-        refuseUnreadableCallback(
-          refuseForeignStateOrigin(ctx.isOriginAllowed, (req, res) =>
-            handlers.frameHandler(req, res),
-          ),
-        ),
-      ),
-      refresh: inPass(
-        'refresh',
-        answerOutagesAsOutages((req, res) => handlers.refresh!(req, res)),
-      ),
+      frameHandler: inPass('signIn', async (req, res) => {
+        refuseUnsafeCallback(req.query, ctx.isOriginAllowed);
+        await handlers.frameHandler(req, res);
+      }),
+      refresh: inPass('refresh', async (req, res) => {
+        try {
+          await handlers.refresh!(req, res);
+        } catch (error) {
+          throw outageBehind(error) ?? error;
+        }
+      }),
       logout: (req, res) => handlers.logout!(req, res),
     };
   };
@@ -144,13 +134,10 @@ function observedAuthenticator(
     async (...args: A): Promise<R> => {
       try {
         const result = await step(...args);
-        const pass = signInPasses.getStore();
-        if (pass) {
-          pass.authenticated = true;
-        }
+        signInPasses.getStore()?.noteAuthenticated();
         return result;
       } catch (error) {
-        noteOutcome(bitbucketOutcome(error));
+        signInPasses.getStore()?.noteFailure(bitbucketOutcome(error));
         throw error;
       }
     };
@@ -169,26 +156,16 @@ function observed(
     try {
       return await resolver(info, ctx);
     } catch (error) {
-      noteOutcome(resolverOutcome(error));
+      signInPasses.getStore()?.noteFailure(resolverOutcome(error));
       throw error;
     }
   };
 }
 
-function resolverOutcome(error: unknown) {
-  return (
-    taggedOutcome(error) ??
-    (isError(error) && error.name === 'NotFoundError'
-      ? 'not_in_catalog'
-      : 'resolver_refused')
-  );
-}
-
 /**
  * The framework's chain tries the next resolver on a NotFoundError and, after
  * the last, says only that no user could be resolved. The last miss says
- * instead what the engineer can do, after checking that the catalog answers
- * at all: a catalog that never started finds nobody either.
+ * instead what the engineer can do.
  */
 function reportingChain(
   resolver: SignInResolver<BitbucketResult>,
@@ -201,7 +178,7 @@ function reportingChain(
       const pass = signInPasses.getStore();
       if (!pass || !isError(error) || error.name !== 'NotFoundError') {
         // the chain stops here
-        noteOutcome(resolverOutcome(error));
+        pass?.noteFailure(resolverOutcome(error));
         throw error;
       }
       pass.misses.push(error.message);
@@ -209,24 +186,34 @@ function reportingChain(
         throw error;
       }
       const failure = await lastMiss(info, ctx, pass.misses, logger);
-      noteOutcome(resolverOutcome(failure));
+      pass.noteFailure(resolverOutcome(failure));
       throw failure;
     }
   };
 }
 
-/** Not in the catalog, unless the catalog did not answer at all */
+/** Not in the catalog, unless the catalog did not answer at all: a catalog that never started finds nobody either */
 async function lastMiss(
   info: SignInInfo<BitbucketResult>,
   ctx: AuthResolverContext,
   misses: string[],
   logger?: LoggerService,
 ): Promise<Error> {
-  const unavailable = await catalogFailure(info, ctx);
-  if (unavailable) {
-    return unavailable;
-  }
   const identity = info.result.fullProfile;
+  try {
+    await ctx.findCatalogUser({
+      filter: {
+        [`metadata.annotations.${BITBUCKET_USER_ID_ANNOTATION}`]: identity.uuid,
+      },
+    });
+  } catch (error) {
+    if (
+      !isError(error) ||
+      !['NotFoundError', 'ConflictError'].includes(error.name)
+    ) {
+      return catalogUnavailable(error);
+    }
+  }
   const lookedFor = misses.join('; ');
   logger?.warn(
     `Bitbucket user ${describeUser(identity)} ${
@@ -245,99 +232,60 @@ async function lastMiss(
   );
 }
 
-/** Why the catalog could not be asked, if it could not; a catalog that never started finds nobody either */
-async function catalogFailure(
-  info: SignInInfo<BitbucketResult>,
-  ctx: AuthResolverContext,
-): Promise<Error | undefined> {
-  try {
-    await ctx.findCatalogUser({
-      filter: {
-        [`metadata.annotations.${BITBUCKET_USER_ID_ANNOTATION}`]:
-          info.result.fullProfile.uuid,
-      },
-    });
-  } catch (error) {
-    if (
-      isError(error) &&
-      ['NotFoundError', 'ConflictError'].includes(error.name)
-    ) {
-      return undefined;
-    }
-    return catalogUnavailable(error);
+/** How many resolvers the request's environment chains, the environment picked as the framework picks it */
+function resolverCount(config: Config, query: Record<string, unknown>) {
+  const env =
+    typeof query.env === 'string' && query.env
+      ? query.env
+      : decodedState(query.state)?.env;
+  if (!env || !config.keys().includes(env)) {
+    // an unknown environment is the framework's to refuse
+    return 1;
   }
-  return undefined;
+  return config.getOptionalConfigArray(`${env}.signIn.resolvers`)?.length ?? 1;
 }
 
-/** The environment a request is for, as the framework picks it */
-function requestEnv(req: { query: Record<string, unknown> }): string {
-  const { env, state } = req.query;
-  if (typeof env === 'string' && env) {
-    return env;
-  }
+/** A request's state; undefined when it has none or it cannot be read (the framework refuses those) */
+function decodedState(state: unknown): OAuthState | undefined {
   try {
-    return typeof state === 'string' ? decodeOAuthState(state).env : '';
-  } catch {
-    return '';
-  }
-}
-
-/**
- * A repeated parameter is an array to Express, and the framework reads the
- * state with `toString()`, which joins the copies: `state=<forged>&state=x`
- * would slip a forged state past the origin check. Refused first.
- */
-function refuseUnreadableCallback(
-  frameHandler: AuthProviderRouteHandlers['frameHandler'],
-): AuthProviderRouteHandlers['frameHandler'] {
-  return async (req, res) => {
-    for (const name of ['state', 'code', 'error']) {
-      const value = req.query[name];
-      if (value !== undefined && typeof value !== 'string') {
-        throw new InputError(
-          `The Bitbucket callback's ${name} parameter must appear once, as plain text; start the sign-in again`,
-        );
-      }
-    }
-    return frameHandler(req, res);
-  };
-}
-
-/**
- * The callback's state is not signed, and the framework adopts the state's
- * `origin` as the address its popup page posts to before it checks it, so a
- * forged state had even the refusal posted to a foreign page. Such a callback
- * is refused here, before the framework reads it.
- */
-function refuseForeignStateOrigin(
-  isOriginAllowed: (origin: string) => boolean,
-  frameHandler: AuthProviderRouteHandlers['frameHandler'],
-): AuthProviderRouteHandlers['frameHandler'] {
-  return async (req, res) => {
-    const origin = stateOrigin(req.query.state);
-    if (
-      origin !== undefined &&
-      !(URL.canParse(origin) && isOriginAllowed(new URL(origin).origin))
-    ) {
-      throw new NotAllowedError(
-        `The sign-in callback names ${origin.slice(
-          0,
-          100,
-        )}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
-      );
-    }
-    return frameHandler(req, res);
-  };
-}
-
-/** The origin a callback's state names; undefined when it names none or cannot be read (the framework refuses those) */
-function stateOrigin(state: unknown): string | undefined {
-  try {
-    return typeof state === 'string'
-      ? decodeOAuthState(state).origin
-      : undefined;
+    return typeof state === 'string' ? decodeOAuthState(state) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Refuses a callback that the framework would mishandle, before it reads it:
+ *
+ * - A repeated parameter is an array to Express, and the framework reads the
+ *   state with `toString()`, which joins the copies: `state=<forged>&state=x`
+ *   would slip a forged state past the origin check.
+ * - The state is not signed, and the framework adopts the state's `origin` as
+ *   the address its popup page posts to before it checks it, so a forged
+ *   state had even the refusal posted to a foreign page.
+ */
+function refuseUnsafeCallback(
+  query: Record<string, unknown>,
+  isOriginAllowed: (origin: string) => boolean,
+) {
+  for (const name of ['state', 'code', 'error']) {
+    if (query[name] !== undefined && typeof query[name] !== 'string') {
+      throw new InputError(
+        `The Bitbucket callback's ${name} parameter must appear once, as plain text; start the sign-in again`,
+      );
+    }
+  }
+  const origin = decodedState(query.state)?.origin;
+  if (
+    origin !== undefined &&
+    !(URL.canParse(origin) && isOriginAllowed(new URL(origin).origin))
+  ) {
+    throw new NotAllowedError(
+      `The sign-in callback names ${origin.slice(
+        0,
+        100,
+      )}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
+    );
   }
 }
 
@@ -347,21 +295,10 @@ function stateOrigin(state: unknown): string | undefined {
  * endpoint this version calls, it has not: the refresh cookie stays and works
  * once Bitbucket (or the plugin) does. Such a refresh answers with the reason.
  */
-function answerOutagesAsOutages(
-  refresh: NonNullable<AuthProviderRouteHandlers['refresh']>,
-): NonNullable<AuthProviderRouteHandlers['refresh']> {
-  return async (req, res) => {
-    try {
-      await refresh(req, res);
-    } catch (error) {
-      const cause = isError(error) ? error.cause : undefined;
-      if (
-        isError(cause) &&
-        ['ServiceUnavailableError', 'NotImplementedError'].includes(cause.name)
-      ) {
-        throw cause;
-      }
-      throw error;
-    }
-  };
+function outageBehind(error: unknown): Error | undefined {
+  const cause = isError(error) ? error.cause : undefined;
+  return isError(cause) &&
+    ['ServiceUnavailableError', 'NotImplementedError'].includes(cause.name)
+    ? cause
+    : undefined;
 }
