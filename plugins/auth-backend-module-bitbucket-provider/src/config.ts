@@ -3,9 +3,9 @@ import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import { BITBUCKET_CLOUD_URLS } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 /** As Okta's default refresh-token grace period */
-export const DEFAULT_REFRESH_REUSE_WINDOW_MS = 30_000;
+const DEFAULT_REFRESH_REUSE_WINDOW_MS = 30_000;
 
 export interface BitbucketProviderConfig {
   clientId: string;
@@ -93,10 +93,11 @@ export function readBitbucketProviderConfig(
       const meant = KNOWN_KEYS.find(
         k => k.toLowerCase() === name.toLowerCase(),
       );
+      const hint = meant ? `; did you mean ${meant}?` : '';
       throw new Error(
-        `${key}.${name} is not a Bitbucket provider setting${
-          meant ? `; did you mean ${meant}?` : ''
-        }. The settings are: ${KNOWN_KEYS.join(', ')}`,
+        `${key}.${name} is not a Bitbucket provider setting${hint}. The settings are: ${KNOWN_KEYS.join(
+          ', ',
+        )}`,
       );
     }
   }
@@ -125,10 +126,9 @@ export function readBitbucketProviderConfig(
 function readRequiredString(config: Config, name: string, key: string) {
   const value = config.getOptionalString(name);
   if (!value) {
+    const field = name === 'clientId' ? 'Key' : 'Secret';
     throw new Error(
-      `${key}.${name} is missing: it is the OAuth consumer's ${
-        name === 'clientId' ? 'Key' : 'Secret'
-      } (Bitbucket: Workspace settings > OAuth consumers). ${WHERE}`,
+      `${key}.${name} is missing: it is the OAuth consumer's ${field} (Bitbucket: Workspace settings > OAuth consumers). ${WHERE}`,
     );
   }
   return value;
@@ -136,7 +136,7 @@ function readRequiredString(config: Config, name: string, key: string) {
 
 function readWorkspaces(config: Config, key: string): string[] | undefined {
   const workspaces = config.getOptionalStringArray('workspaces');
-  if (workspaces && workspaces.length === 0) {
+  if (workspaces?.length === 0) {
     // an empty allow-list would lock everyone out; most likely a templating mistake
     throw new Error(
       `${key}.workspaces is empty; list at least one workspace slug, or remove the key to allow every Bitbucket user`,
@@ -160,10 +160,10 @@ function readMilliseconds(
       ? value
       : durationToMilliseconds(readDurationFromConfig(config, { key: name }));
   if (!Number.isFinite(ms) || ms < 0 || (!allowZero && ms === 0)) {
+    const got = JSON.stringify(value);
+    const sign = allowZero ? 'non-negative' : 'positive';
     throw new Error(
-      `Invalid ${name} ${JSON.stringify(value)}: ${key}.${name} must be a ${
-        allowZero ? 'non-negative' : 'positive'
-      } number of milliseconds or a duration such as '10s'`,
+      `Invalid ${name} ${got}: ${key}.${name} must be a ${sign} number of milliseconds or a duration such as '10s'`,
     );
   }
   return ms;

@@ -214,19 +214,16 @@ async function lastMiss(
       return catalogUnavailable(error);
     }
   }
+  const user = describeUser(identity);
   const lookedFor = misses.join('; ');
   logger?.warn(
-    `Bitbucket user ${describeUser(identity)} ${
-      identity.uuid
-    } matches no User entity in the catalog: ${lookedFor}`,
+    `Bitbucket user ${user} ${identity.uuid} matches no User entity in the catalog: ${lookedFor}`,
   );
   // the sign-in page shows this to the engineer: what to do first, then
   // what the admin will need
   return withOutcome(
     new NotAllowedError(
-      `Your Bitbucket account ${describeUser(
-        identity,
-      )} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
+      `Your Bitbucket account ${user} is not in this Backstage catalog yet; ask your Backstage admin to add you. Looked for: ${lookedFor}`,
     ),
     'not_in_catalog',
   );
@@ -280,11 +277,9 @@ function refuseUnsafeCallback(
     origin !== undefined &&
     !(URL.canParse(origin) && isOriginAllowed(new URL(origin).origin))
   ) {
+    const named = origin.slice(0, 100);
     throw new NotAllowedError(
-      `The sign-in callback names ${origin.slice(
-        0,
-        100,
-      )}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
+      `The sign-in callback names ${named}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
     );
   }
 }

@@ -179,11 +179,10 @@ function confirmedEmail(
 
 /** The catalog failed to answer a lookup: not the engineer's account, and not "not found" */
 export function catalogUnavailable(error: unknown): ServiceUnavailableError {
+  const said = isError(error) ? error.message.slice(0, 200) : String(error);
   return withOutcome(
     new ServiceUnavailableError(
-      `The Backstage catalog did not answer (${
-        isError(error) ? error.message.slice(0, 200) : String(error)
-      }), so Backstage cannot tell who you are. Nothing is wrong with your Bitbucket account; tell your Backstage admin that the catalog plugin is not running`,
+      `The Backstage catalog did not answer (${said}), so Backstage cannot tell who you are. Nothing is wrong with your Bitbucket account; tell your Backstage admin that the catalog plugin is not running`,
     ),
     'catalog_unavailable',
   );

@@ -9,9 +9,9 @@ import {
 import { withOutcome } from './metrics';
 
 /**
- * The user's roles in the allowed workspaces (only those they belong to),
- * for custom sign-in resolvers. Throws when
- * they were not fetched, so a resolver never mistakes "not asked" for "none".
+ * The user's roles in the allowed workspaces (only those they belong to), for
+ * custom sign-in resolvers. Throws when they were not fetched, so a resolver
+ * never mistakes "not asked" for "none".
  *
  * @public
  */
@@ -36,22 +36,16 @@ export function assertMemberOfAllowedWorkspace(
   allowedSlugs: string[] | undefined,
   logger?: LoggerService,
 ): void {
-  if (!allowedSlugs) {
+  if (!allowedSlugs || identity.workspaces?.length) {
     return;
   }
-  if (identity.workspaces?.length) {
-    return;
-  }
+  const user = describeUser(identity);
   logger?.info(
-    `Bitbucket user ${describeUser(identity)} ${
-      identity.uuid
-    } was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces`,
+    `Bitbucket user ${user} ${identity.uuid} was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces`,
   );
   throw withOutcome(
     new NotAllowedError(
-      `Bitbucket user ${describeUser(
-        identity,
-      )} is not a member of an allowed workspace`,
+      `Bitbucket user ${user} is not a member of an allowed workspace`,
     ),
     'workspace_refused',
   );
