@@ -1,0 +1,88 @@
+/*
+ * `yarn test:stock-app`: docs/install.md followed as written in fresh
+ * Backstage apps, with the packed packages, up to a sign-in in Chromium.
+ * See e2e/stock-app/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { applyDocStep } from './applyDocSteps';
+import { copiesOf, SHARED, SPLIT_IN_A_FRESH_APP } from './copies';
+import { AppName, APPS, CheckRun, readDocSteps } from './docSteps';
+import { packAll } from './pack';
+import { appEnv } from './processes';
+import { check, step, summary } from './report';
+import { scaffold } from './scaffold';
+import { signInWithChromium } from './signIn';
+import { DEMO_USER, startApp } from './startApp';
+
+/** The fresh app's split, as the install doc's step 2 describes it */
+function checkSplit(appDir: string) {
+  const found = copiesOf(appDir, SPLIT_IN_A_FRESH_APP);
+  const lines = [...found].map(([name, c]) => `${name}: ${c.join(', ')}`);
+  const split = [...found.values()].every(copies => copies.length > 1);
+  const title = 'new: as the install doc says, the fresh app has two copies of';
+  check(title, split, `\n  ${lines.join('\n  ')}`);
+}
+
+async function runApp(app: AppName, c: CheckRun, previous?: string) {
+  const appDir = await step(`${app}: create-app`, () =>
+    scaffold(app, c, previous),
+  );
+  if (!appDir) return undefined;
+  if (app === 'new') checkSplit(appDir);
+  for (const docStep of c.steps.filter(s => s.apps.includes(app))) {
+    if (!['run', 'patch', 'file'].includes(docStep.kind)) continue;
+    const apply = () => applyDocStep(appDir, docStep, c.tarballs);
+    if (!(await step(`${app}: ${docStep.title}`, apply))) return appDir;
+  }
+  for (const [name, copies] of copiesOf(appDir, SHARED)) {
+    const found = copies.join(', ') || 'none';
+    check(`${app}: one copy of ${name}`, copies.length === 1, found);
+  }
+  const running = await step(
+    `${app}: the simulator and yarn start; ${DEMO_USER} signs in over HTTP`,
+    () => startApp(appDir, c),
+  );
+  if (running) {
+    await step(`${app}: ${DEMO_USER} signs in with Chromium`, () =>
+      signInWithChromium(app, running),
+    );
+    await running.stop();
+  }
+  return appDir;
+}
+
+async function main() {
+  const npm = execFileSync('npm', ['config', 'get', 'registry'], {
+    env: appEnv(),
+  });
+  const registry = String(npm).trim().replace(/\/$/, '');
+  process.env.YARN_NPM_REGISTRY_SERVER ??= registry;
+  process.env.COREPACK_NPM_REGISTRY ??= registry;
+  process.once('SIGINT', () => process.exit(130)); // 'exit' stops the rest
+  const apps = (process.env.STOCK_APP_APPS?.split(',') ?? APPS) as AppName[];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stock-app-'));
+  console.log(
+    `stock-app check: ${apps.join(', ')}; ${process.version}; ${tmp}`,
+  );
+  const steps = readDocSteps();
+  fs.mkdirSync(`${tmp}/packs`);
+  const tarballs = await step('pack the published packages', () =>
+    packAll(`${tmp}/packs`),
+  );
+  let previous: string | undefined;
+  for (const app of tarballs ? apps : []) {
+    const c = { tmp, steps, tarballs: tarballs! };
+    previous = (await runApp(app, c, previous)) ?? previous;
+  }
+  if (process.env.KEEP_STOCK_APP === '1') console.log(`kept ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main()
+  .catch(error => check('stock-app check', false, error.stack))
+  .finally(() => {
+    process.exitCode = summary() ? 1 : 0;
+  });

@@ -1,0 +1,54 @@
+/** What the check found and how long each step took, printed as it goes */
+
+const checks: { name: string; ok: boolean }[] = [];
+const timings: { title: string; ms: number }[] = [];
+const started = Date.now();
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+export function tail(text: string, lines = 40): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export function check(name: string, ok: boolean, detail?: string): boolean {
+  checks.push({ name, ok });
+  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? `: ${detail}` : ''}`);
+  return ok;
+}
+
+/** One timed step; a throw fails the check named `title` and returns undefined */
+export async function step<T>(
+  title: string,
+  body: () => Promise<T>,
+): Promise<T | undefined> {
+  const t0 = Date.now();
+  console.log(`\n=== ${title} (at ${seconds(t0 - started)})`);
+  try {
+    const result = await body();
+    check(title, true);
+    return result;
+  } catch (error) {
+    check(title, false, (error as Error).message);
+    return undefined;
+  } finally {
+    timings.push({ title, ms: Date.now() - t0 });
+    console.log(`--- ${seconds(Date.now() - t0)}  ${title}`);
+  }
+}
+
+/** The step times, then the closing line `.ci/run` adds up; returns the number of failures */
+export function summary(): number {
+  console.log('\n=== wall time per step');
+  for (const { title, ms } of timings) {
+    console.log(`${seconds(ms).padStart(8)}  ${title}`);
+  }
+  console.log(`${seconds(Date.now() - started).padStart(8)}  total`);
+  const failed = checks.filter(c => !c.ok);
+  if (failed.length) {
+    console.log(`\nfailed:\n${failed.map(c => `- ${c.name}`).join('\n')}`);
+  }
+  console.log(
+    `\n${checks.length - failed.length} passed, ${failed.length} failed`,
+  );
+  return failed.length;
+}

@@ -1,0 +1,95 @@
+import { freePort, signInThroughBackstage } from '@bitbucket-signin/test-kit';
+import fs from 'node:fs';
+import { CheckRun, stepOf } from './docSteps';
+import { start, Started } from './processes';
+import { tail } from './report';
+
+/** The demo user the install doc signs in as */
+export const DEMO_USER = 'alice-bb';
+/** Where the install doc's app-config.local.yaml expects the simulator */
+const DOC_SIMULATOR = /http:\/\/(127\.0\.0\.1|localhost):7010/g;
+
+export type RunningApp = Awaited<ReturnType<typeof startApp>>;
+
+/** Consent as the simulator's consent form sends it */
+async function consent(authorizeUrl: string) {
+  const url = new URL(authorizeUrl);
+  const body = new URLSearchParams(url.search);
+  body.set('user', DEMO_USER);
+  const to = url.origin + url.pathname;
+  const res = await fetch(to, { method: 'POST', body, redirect: 'manual' });
+  return res.headers.get('location') ?? `${to} answered ${res.status}`;
+}
+
+type Identity = { displayName: string; userEntityRef: string };
+
+/** The demo user's identity once the app and the backend serve it, or why not */
+async function signedIn(
+  app: string,
+  backend: string,
+): Promise<Identity | string> {
+  const health = `${backend}/.backstage/health/v1/readiness`;
+  const ready = await fetch(health).then(res => res.ok);
+  const page = await fetch(app).then(res => res.text());
+  if (!ready || !page.includes('id="root"')) return 'not ready';
+  const opts = { backendUrl: backend, appOrigin: app, consent };
+  const { response, error, status } = await signInThroughBackstage(opts);
+  const identity = response?.backstageIdentity?.identity;
+  if (!identity) return error ? `${error.name}: ${error.message}` : `${status}`;
+  const displayName = response!.profile.displayName ?? DEMO_USER;
+  return { displayName, userEntityRef: identity.userEntityRef };
+}
+
+/**
+ * The install doc's simulator and `yarn start` commands, as written, moved to
+ * free ports of 127.0.0.1 by flags and config files of the check's own.
+ * Ready once the demo user signs in over HTTP: the org provider made the User.
+ */
+export async function startApp(dir: string, { steps, tarballs }: CheckRun) {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const [app, backend, simulator] = ports.map(p => `http://127.0.0.1:${p}`);
+  const started: Started[] = [];
+  const log = () => started.map(p => tail(p.output(), 60)).join('\n');
+  const stop = () => Promise.all(started.map(p => p.stop()));
+  try {
+    const npx = tarballs.reduce(
+      (text, { name, file }) => text.replace(` ${name} `, ` file:${file} `),
+      stepOf(steps, 'simulator').trim(),
+    );
+    const callback = `${backend}/api/auth/bitbucket/handler/frame`;
+    const flags = `--port ${ports[2]} --callback-url ${callback}`;
+    started.push(start(`${npx} ${flags}`, dir));
+
+    const local = fs.readFileSync(`${dir}/app-config.local.yaml`, 'utf8');
+    if (!local.match(DOC_SIMULATOR)) throw new Error('no simulator at :7010');
+    fs.writeFileSync(
+      `${dir}/../simulator.yaml`,
+      local.replace(DOC_SIMULATOR, simulator),
+    );
+    fs.writeFileSync(
+      `${dir}/../ports.yaml`,
+      `app: { baseUrl: '${app}' }\nbackend:\n  baseUrl: '${backend}'\n` +
+        `  listen: { host: 127.0.0.1, port: ${ports[1]} }\n` +
+        `  cors: { origin: '${app}' }\n`,
+    );
+    const configs = ['app-config.yaml', '../simulator.yaml', '../ports.yaml'];
+    const yarnStart = stepOf(steps, 'start').trim();
+    const args = configs.map(c => `--config ${dir}/${c}`).join(' ');
+    started.push(start(`${yarnStart} ${args}`, dir));
+
+    let last: Identity | string = 'not started';
+    for (const end = Date.now() + 300_000; Date.now() < end; ) {
+      if (!started.every(p => p.running()))
+        throw new Error(`exited:\n${log()}`);
+      last = await signedIn(app, backend).catch((e: Error) => e.message);
+      if (typeof last === 'object') return { app, ...last, log, stop };
+      await new Promise(resolve => setTimeout(resolve, 2000));
+    }
+    throw new Error(
+      `${DEMO_USER} did not sign in over HTTP: ${last}\n${log()}`,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
