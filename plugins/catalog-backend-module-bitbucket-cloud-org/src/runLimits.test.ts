@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { metricsServiceMock } from '@backstage/backend-test-utils/alpha';
 import { ConfigReader } from '@backstage/config';
 import { EntityProviderMutation } from '@backstage/plugin-catalog-node';
 import { startLoopbackServer } from '@bitbucket-signin/test-kit';
@@ -74,6 +75,7 @@ describe('the limits of one run', () => {
   async function provider(limits: object) {
     const logger = recordingLogger();
     const scheduler = mockServices.scheduler.mock();
+    const metrics = metricsServiceMock.mock();
     const [org] = BitbucketCloudOrgEntityProvider.fromConfig(
       new ConfigReader({
         catalog: {
@@ -89,7 +91,7 @@ describe('the limits of one run', () => {
           },
         },
       }),
-      { logger, scheduler },
+      { logger, scheduler, metrics },
     );
     const mutations: EntityProviderMutation[] = [];
     await org.connect({
@@ -101,14 +103,32 @@ describe('the limits of one run', () => {
     const run = () => org.refresh(new AbortController().signal);
     await run();
     expect(mutations).toHaveLength(1);
-    return { run, mutations, logger };
+    /** The attributes of each run the runs counter counted */
+    const runsCounted = () => {
+      const { calls, results } = metrics.createCounter.mock;
+      const runs = calls.findIndex(([name]) => name.endsWith('.runs'));
+      return results[runs].value.add.mock.calls.map(
+        ([, attributes]: [number, object]) => attributes,
+      );
+    };
+    expect(runsCounted()).toEqual([{ provider: 'acme', outcome: 'ok' }]);
+    return { run, mutations, logger, runsCounted };
   }
 
+  const limitReached = (limit: string) => ({
+    provider: 'acme',
+    outcome: 'limit_reached',
+    limit,
+  });
+
   it('stops a 1,000-page members list at limits.maxMembers, applies nothing and keeps the last good entities', async () => {
-    const { run, mutations, logger } = await provider({ maxMembers: 250 });
+    const { run, mutations, logger, runsCounted } = await provider({
+      maxMembers: 250,
+    });
     hostile = endlessPages(100);
     await run();
     expect(mutations).toHaveLength(1);
+    expect(runsCounted().at(-1)).toEqual(limitReached('maxMembers'));
     expect(memberPagesServed).toBe(3);
     expect(logger.lines.at(-1)).toBe(
       `error Could not refresh the Users and Groups of Bitbucket Cloud workspace acme (${KEY}); the catalog keeps those of the last successful run. Bitbucket Cloud answered GET ${MEMBERS} with more than 250 entries; nothing of it was used. The run stopped at ${KEY}.limits.maxMembers (250 members per run)`,
@@ -128,13 +148,14 @@ describe('the limits of one run', () => {
   });
 
   it('stops reading at limits.maxBytes, however few the members', async () => {
-    const { run, mutations, logger } = await provider({
+    const { run, mutations, logger, runsCounted } = await provider({
       maxBytes: 64 * 1024,
     });
     // one member of about 4 KiB a page
     hostile = endlessPages(1, 4096);
     await run();
     expect(mutations).toHaveLength(1);
+    expect(runsCounted().at(-1)).toEqual(limitReached('maxBytes'));
     expect(memberPagesServed).toBeLessThan(20);
     expect(logger.lines.at(-1)).toContain(
       `The run stopped at ${KEY}.limits.maxBytes (65536 bytes per run)`,
@@ -142,7 +163,7 @@ describe('the limits of one run', () => {
   });
 
   it('ends a slow-drip body at limits.runTimeout, applying nothing', async () => {
-    const { run, mutations, logger } = await provider({
+    const { run, mutations, logger, runsCounted } = await provider({
       runTimeout: { milliseconds: 300 },
     });
     hostile = res => {
@@ -153,6 +174,7 @@ describe('the limits of one run', () => {
     };
     await run();
     expect(mutations).toHaveLength(1);
+    expect(runsCounted().at(-1)).toEqual(limitReached('runTimeout'));
     expect(logger.lines.at(-1)).toContain(
       `Bitbucket Cloud failed: GET ${MEMBERS} did not answer within ${KEY}.limits.runTimeout`,
     );
