@@ -1,8 +1,5 @@
 import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
 
-/** How a run ended; `limit_reached` also names the limit */
-export type RunOutcome = 'ok' | 'limit_reached' | 'failed';
-
 /**
  * The org provider's runs: outcome, members read, entities applied,
  * duration, and when each provider last succeeded, so a stale sync can be
@@ -43,23 +40,22 @@ export class OrgRunMetrics {
       });
   }
 
-  ran(
+  /** A run that applied its entities */
+  succeeded(
     provider: string,
-    run: {
-      outcome: RunOutcome;
-      limit?: string;
-      seconds: number;
-      members?: number;
-      entities?: number;
-    },
+    run: { seconds: number; members: number; entities: number },
   ) {
-    const { outcome, limit, seconds } = run;
-    this.#runs.add(1, { provider, outcome, ...(limit ? { limit } : {}) });
+    this.#runs.add(1, { provider, outcome: 'ok' });
+    this.#duration.record(run.seconds, { provider, outcome: 'ok' });
+    this.#members.add(run.members, { provider });
+    this.#entities.add(run.entities, { provider });
+    this.#lastSuccess.set(provider, Math.floor(Date.now() / 1000));
+  }
+
+  /** A run that applied nothing: `limit` names the limit it passed, if it did */
+  failed(provider: string, seconds: number, limit?: string) {
+    const outcome = limit ? 'limit_reached' : 'failed';
+    this.#runs.add(1, { provider, outcome, ...(limit && { limit }) });
     this.#duration.record(seconds, { provider, outcome });
-    if (outcome === 'ok') {
-      this.#members.add(run.members ?? 0, { provider });
-      this.#entities.add(run.entities ?? 0, { provider });
-      this.#lastSuccess.set(provider, Math.floor(Date.now() / 1000));
-    }
   }
 }

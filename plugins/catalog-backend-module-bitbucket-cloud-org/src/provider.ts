@@ -1,14 +1,12 @@
 import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { isError } from '@backstage/errors';
 import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
 import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
-import {
-  BitbucketRequestOutcome,
-  recordBitbucketRequests,
-} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { recordBitbucketRequests } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketOrgClient } from './BitbucketOrgClient';
 import {
   CONFIG_ROOT,
@@ -19,12 +17,13 @@ import { orgEntities, WorkspaceRead } from './entities';
 import { OrgRunMetrics } from './metrics';
 import { describeLimitReached, limitReached, listRun } from './runLimits';
 
-/** What every provider of the module shares */
+/** What one provider runs with */
 interface ProviderOptions {
+  config: OrgProviderConfig;
+  client: BitbucketOrgClient;
   logger: LoggerService;
   scheduler: SchedulerService;
   metrics?: OrgRunMetrics;
-  onRequest?: (outcome: BitbucketRequestOutcome) => void;
 }
 
 /**
@@ -34,11 +33,8 @@ interface ProviderOptions {
  * @public
  */
 export class BitbucketCloudOrgEntityProvider implements EntityProvider {
-  readonly #config: OrgProviderConfig;
-  readonly #client: BitbucketOrgClient;
+  readonly #options: ProviderOptions;
   readonly #logger: LoggerService;
-  readonly #scheduler: SchedulerService;
-  readonly #metrics?: OrgRunMetrics;
   #connection?: EntityProviderConnection;
 
   /** One provider per key under `catalog.providers.bitbucketCloudOrg` */
@@ -52,41 +48,39 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     },
   ): BitbucketCloudOrgEntityProvider[] {
     const { metrics } = options;
-    const shared: ProviderOptions = {
-      ...options,
-      metrics: metrics && new OrgRunMetrics(metrics),
-      onRequest: metrics && recordBitbucketRequests(metrics),
-    };
+    const onRequest = metrics && recordBitbucketRequests(metrics);
+    const runMetrics = metrics && new OrgRunMetrics(metrics);
     return readOrgProviderConfigs(config).map(
       providerConfig =>
-        new BitbucketCloudOrgEntityProvider(providerConfig, shared),
+        new BitbucketCloudOrgEntityProvider({
+          ...options,
+          config: providerConfig,
+          client: new BitbucketOrgClient({
+            ...providerConfig,
+            configKey: `${CONFIG_ROOT}.${providerConfig.id}`,
+            onRequest,
+          }),
+          metrics: runMetrics,
+        }),
     );
   }
 
-  private constructor(config: OrgProviderConfig, options: ProviderOptions) {
-    this.#config = config;
-    const configKey = `${CONFIG_ROOT}.${config.id}`;
-    this.#client = new BitbucketOrgClient({
-      ...config,
-      configKey,
-      onRequest: options.onRequest,
-    });
-    this.#metrics = options.metrics;
+  private constructor(options: ProviderOptions) {
+    this.#options = options;
     this.#logger = options.logger.child({ target: this.getProviderName() });
-    this.#scheduler = options.scheduler;
   }
 
   /** `bitbucket-cloud-org-provider:<provider id>`, unique per configured provider */
   getProviderName(): string {
-    return `bitbucket-cloud-org-provider:${this.#config.id}`;
+    return `bitbucket-cloud-org-provider:${this.#options.config.id}`;
   }
 
   /** Called by the catalog: schedules the runs that read the workspace */
   async connect(connection: EntityProviderConnection): Promise<void> {
     this.#connection = connection;
-    await this.#scheduler.scheduleTask({
+    await this.#options.scheduler.scheduleTask({
       id: `${this.getProviderName()}:refresh`,
-      ...this.#config.schedule,
+      ...this.#options.config.schedule,
       fn: signal => this.refresh(signal),
     });
   }
@@ -97,8 +91,9 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     if (!connection) {
       throw new Error(`${this.getProviderName()} is not connected yet`);
     }
-    const { workspaces, tokenUrl, limits } = this.#config;
-    const key = `${CONFIG_ROOT}.${this.#config.id}`;
+    const { config, client, metrics } = this.#options;
+    const { id, workspaces, tokenUrl, limits } = config;
+    const key = `${CONFIG_ROOT}.${id}`;
     const plural = workspaces.length > 1 ? 's' : '';
     const named = `Bitbucket Cloud workspace${plural} ${workspaces.join(', ')}`;
     const started = Date.now();
@@ -113,8 +108,8 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
         const left = listRun(run, limits, members, workspaces.length);
         const workspace: WorkspaceRead = {
           slug,
-          members: await this.#client.listMembers(slug, left),
-          owners: await this.#client.listOwners(slug, left),
+          members: await client.listMembers(slug, left),
+          owners: await client.listOwners(slug, left),
           // the workspace's page on Bitbucket, on the host the token comes from
           location: `url:${new URL(tokenUrl).origin}/${slug}`,
         };
@@ -122,37 +117,28 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
         read.push(workspace);
       }
       const entities = orgEntities(read);
+      const locationKey = this.getProviderName();
       await connection.applyMutation({
         type: 'full',
-        entities: entities.map(entity => ({
-          entity,
-          locationKey: this.getProviderName(),
-        })),
+        entities: entities.map(entity => ({ entity, locationKey })),
       });
+      const ms = Date.now() - started;
       this.#logger.info(
-        `Read ${members} members of ${named} and applied ${
-          entities.length
-        } Users and Groups in ${Date.now() - started} ms`,
+        `Read ${members} members of ${named} and applied ${entities.length} Users and Groups in ${ms} ms`,
       );
-      this.#metrics?.ran(this.#config.id, {
-        outcome: 'ok',
-        seconds: (Date.now() - started) / 1000,
+      metrics?.succeeded(id, {
+        seconds: ms / 1000,
         members,
         entities: entities.length,
       });
     } catch (error) {
-      const limit = limitReached(error, deadline);
-      this.#metrics?.ran(this.#config.id, {
-        outcome: limit ? 'limit_reached' : 'failed',
-        limit,
-        seconds: (Date.now() - started) / 1000,
-      });
+      const seconds = (Date.now() - started) / 1000;
+      metrics?.failed(id, seconds, limitReached(error, deadline));
+      const reason =
+        describeLimitReached(error, key, limits) ??
+        (isError(error) ? error.message : String(error));
       this.#logger.error(
-        `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${
-          describeLimitReached(error, key, limits) ??
-          (error as Error)?.message ??
-          error
-        }`,
+        `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${reason}`,
       );
     }
   }
