@@ -102,17 +102,15 @@ export class BitbucketOrgClient {
     });
     const slug = encodeURIComponent(workspace);
     const path = `/workspaces/${slug}/${list}?pagelen=100`;
-    for (let attempt = 1; ; attempt++) {
+    const endpoint = `/workspaces/{workspace}/${list}`;
+    for (;;) {
       const { authorization, reused } = await this.#authorization(signal);
       try {
-        const endpoint = `/workspaces/{workspace}/${list}`;
         const options = { authorization, signal, schema, limits, endpoint };
         return await client.getAllPages(path, options);
       } catch (error) {
         // a cached token revoked or expired early: one fresh token, then give up
-        if (
-          !(reused && attempt === 1 && error instanceof AuthenticationError)
-        ) {
+        if (!reused || !(error instanceof AuthenticationError)) {
           throw error;
         }
         this.#token = undefined;
@@ -124,11 +122,9 @@ export class BitbucketOrgClient {
   async #authorization(signal: AbortSignal) {
     const { credential } = this.#options;
     if ('token' in credential) {
-      const basic = Buffer.from(`${credential.email}:${credential.token}`);
-      return {
-        authorization: `Basic ${basic.toString('base64')}`,
-        reused: false,
-      };
+      const { email, token } = credential;
+      const basic = Buffer.from(`${email}:${token}`).toString('base64');
+      return { authorization: `Basic ${basic}`, reused: false };
     }
     const reused = Boolean(this.#token && this.#token.expiresAt > Date.now());
     if (!reused) {
@@ -153,22 +149,22 @@ export class BitbucketOrgClient {
             ? `${what}. Bitbucket did not accept the Atlassian API token: check ${key}.apiToken.email (the Atlassian account's email) and ${key}.apiToken.token, which may have expired or been revoked`
             : `${what}. Bitbucket did not accept a fresh access token of the consumer of ${key}.clientId`,
         );
-      case 403:
+      case 403: {
+        const named = scopes.length > 0;
+        const tokenLacks = named
+          ? `lacks the scope ${scopes.join(' and ')}`
+          : 'may not read this list of the workspace';
+        const consumerLacks = named
+          ? `needs the ${describeScopes(
+              scopes,
+            )}: ${EDIT_CONSUMER}, tick it and save`
+          : 'acts as an app user that may not read this list of the workspace';
         return new NotAllowedError(
           byApiToken
-            ? `${what}. The API token of ${key}.apiToken ${
-                scopes.length > 0
-                  ? `lacks the scope ${scopes.join(' and ')}`
-                  : 'may not read this list of the workspace'
-              }: ${API_TOKEN_STEPS}`
-            : `${what}. The OAuth consumer of ${key}.clientId ${
-                scopes.length > 0
-                  ? `needs the ${describeScopes(
-                      scopes,
-                    )}: ${EDIT_CONSUMER}, tick it and save`
-                  : 'acts as an app user that may not read this list of the workspace'
-              }`,
+            ? `${what}. The API token of ${key}.apiToken ${tokenLacks}: ${API_TOKEN_STEPS}`
+            : `${what}. The OAuth consumer of ${key}.clientId ${consumerLacks}`,
         );
+      }
       case 404:
         return new NotFoundError(
           byApiToken
