@@ -91,15 +91,14 @@ function wordRefusal(refusal: BitbucketRefusal): Error | undefined {
       `${what}. The access token was not accepted; sign in again`,
     );
   }
-  const scopes = refusal.requiredScopes ?? [
-    SCOPE_OF_ENDPOINT[refusal.request.slice('GET '.length)] ?? 'account',
-  ];
-  if (refusal.status === 403) {
-    return new NotAllowedError(
-      `${what}. The OAuth consumer needs the ${describeScopes(
-        scopes,
-      )}: in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit, tick it, save, then sign in again`,
-    );
+  if (refusal.status !== 403) {
+    return undefined;
   }
-  return undefined;
+  const endpoint = refusal.request.slice('GET '.length);
+  const needed = describeScopes(
+    refusal.requiredScopes ?? [SCOPE_OF_ENDPOINT[endpoint] ?? 'account'],
+  );
+  return new NotAllowedError(
+    `${what}. The OAuth consumer needs the ${needed}: in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit, tick it, save, then sign in again`,
+  );
 }

@@ -53,21 +53,14 @@ export function createBitbucketAuthenticator(
 ): OAuthAuthenticator<unknown, BitbucketIdentity> {
   const { logger, cache, onRequest } = options;
   return createOAuthAuthenticator({
-    defaultProfileTransform: async ({
-      fullProfile,
-    }: {
-      fullProfile: BitbucketIdentity;
-    }) => ({
+    defaultProfileTransform: async ({ fullProfile }: Result) => ({
       profile: {
         email: fullProfile.email,
         displayName: fullProfile.displayName,
         picture: fullProfile.avatarUrl,
       },
     }),
-    scopes: {
-      persist: true,
-      required: ['account', 'email'],
-    },
+    scopes: { persist: true, required: ['account', 'email'] },
     initialize({ callbackUrl, config }) {
       const providerConfig = readBitbucketProviderConfig(config);
       const { clientId, clientSecret, tokenUrl, timeoutMs, workspaces } =
