@@ -1,11 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { DocStep } from './docSteps';
 import { Tarball } from './pack';
 import { appEnv, run } from './processes';
 
-async function latestOf(name: string): Promise<string> {
-  const registry = process.env.YARN_NPM_REGISTRY_SERVER;
+/** The registry's `latest` of a package, from the registry npm is configured with */
+async function latestOf(registry: string, name: string): Promise<string> {
   const url = `${registry}/${name.replace('/', '%2f')}`;
   const headers = { accept: 'application/vnd.npm.install-v1+json' };
   const res = await fetch(url, { headers });
@@ -18,20 +18,21 @@ async function latestOf(name: string): Promise<string> {
  * registry's `latest` of every `@backstage/*` package the app depends on.
  */
 async function newestRelease(appDir: string) {
-  const names = ['.', 'packages/app', 'packages/backend']
-    .map(dir => path.join(appDir, dir, 'package.json'))
-    .map(file => JSON.parse(fs.readFileSync(file, 'utf8')))
+  const manifests = '{package.json,packages/*/package.json}';
+  const deps = fs
+    .globSync(manifests, { cwd: appDir })
+    .map(file => JSON.parse(fs.readFileSync(`${appDir}/${file}`, 'utf8')))
     .flatMap(pkg =>
       Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }),
-    )
-    .filter(name => name.startsWith('@backstage/'));
-  const packages = await Promise.all(
-    [...new Set(names)].map(async name => ({
-      name,
-      version: await latestOf(name),
-    })),
-  );
-  const file = path.join(appDir, '..', 'newest-release.json');
+    );
+  const names = [...new Set(deps)].filter(n => n.startsWith('@backstage/'));
+  const npm = execFileSync('npm', ['config', 'get', 'registry'], {
+    env: appEnv(),
+  });
+  const registry = String(npm).trim().replace(/\/$/, '');
+  const versions = await Promise.all(names.map(n => latestOf(registry, n)));
+  const packages = names.map((name, i) => ({ name, version: versions[i] }));
+  const file = `${appDir}/../newest-release.json`;
   fs.writeFileSync(
     file,
     JSON.stringify({ releaseVersion: 'newest', packages }),

@@ -25,12 +25,11 @@ export function copiesOf(appDir: string, names: string[]) {
   const files = fs.globSync(pattern, { cwd: appDir });
   const found = new Map(names.map(name => [name, [] as string[]]));
   for (const file of new Set(
-    files.map(f => fs.realpathSync(path.join(appDir, f))),
+    files.map(f => fs.realpathSync(`${appDir}/${f}`)),
   )) {
     const { name, version } = JSON.parse(fs.readFileSync(file, 'utf8'));
-    found
-      .get(name)
-      ?.push(`${version} (${path.relative(appDir, path.dirname(file))})`);
+    const where = path.relative(appDir, path.dirname(file));
+    found.get(name)?.push(`${version} (${where})`);
   }
   return found;
 }

@@ -23,11 +23,7 @@ export interface DocStep {
 }
 
 /** What the apps of one run share: a temporary directory, the steps, the tarballs */
-export interface CheckRun {
-  tmp: string;
-  steps: DocStep[];
-  tarballs: Tarball[];
-}
+export type CheckRun = { tmp: string; steps: DocStep[]; tarballs: Tarball[] };
 
 const MARKED =
   /<!-- stock-app: ([\w-]+)(?: ([^\s=]+))?(?: apps=([\w.,]+))? -->\n+```\w*\n([\s\S]*?\n)```/g;

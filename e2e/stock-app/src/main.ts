@@ -3,7 +3,6 @@
  * Backstage apps, with the packed packages, up to a sign-in in Chromium.
  * See e2e/stock-app/README.md.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +10,6 @@ import { applyDocStep } from './applyDocSteps';
 import { copiesOf, SHARED, SPLIT_IN_A_FRESH_APP } from './copies';
 import { AppName, APPS, CheckRun, readDocSteps } from './docSteps';
 import { packAll } from './pack';
-import { appEnv } from './processes';
 import { check, step, summary } from './report';
 import { scaffold } from './scaffold';
 import { signInWithChromium } from './signIn';
@@ -55,12 +53,6 @@ async function runApp(app: AppName, c: CheckRun, previous?: string) {
 }
 
 async function main() {
-  const npm = execFileSync('npm', ['config', 'get', 'registry'], {
-    env: appEnv(),
-  });
-  const registry = String(npm).trim().replace(/\/$/, '');
-  process.env.YARN_NPM_REGISTRY_SERVER ??= registry;
-  process.env.COREPACK_NPM_REGISTRY ??= registry;
   process.once('SIGINT', () => process.exit(130)); // 'exit' stops the rest
   const apps = (process.env.STOCK_APP_APPS?.split(',') ?? APPS) as AppName[];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stock-app-'));

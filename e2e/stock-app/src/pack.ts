@@ -5,10 +5,7 @@ import { repoRoot, run } from './processes';
 import { check } from './report';
 
 /** A package this repository publishes, packed as `yarn pack` publishes it */
-export interface Tarball {
-  name: string;
-  file: string;
-}
+export type Tarball = { name: string; file: string };
 
 /**
  * Builds and packs every package here that is not private (the plugins, their

@@ -31,8 +31,8 @@ export type Started = ReturnType<typeof start>;
 /** `bash -c script` in its own process group: stopping it stops all it started */
 export function start(script: string, cwd: string, env: Env = appEnv()) {
   console.log(`$ ${script}   (in ${cwd})`);
-  const bash = ['-c', `set -e\n${script}`];
-  const child = spawn('bash', bash, { cwd, env, detached: true });
+  const options = { cwd, env, detached: true }; // detached: its own group
+  const child = spawn('bash', ['-c', `set -e\n${script}`], options);
   let output = '';
   const append = (chunk: Buffer) => {
     output = (output + chunk).slice(-1_000_000);
@@ -40,9 +40,7 @@ export function start(script: string, cwd: string, env: Env = appEnv()) {
   };
   child.stdout.on('data', append);
   child.stderr.on('data', append);
-  const exited = new Promise<number | null>(resolve => {
-    child.once('close', code => resolve(code));
-  });
+  const exited = new Promise<number | null>(r => child.once('close', r));
   const running = () => child.exitCode === null && child.signalCode === null;
   const signal = (name: NodeJS.Signals) => {
     try {

@@ -10,10 +10,9 @@ export function tail(text: string, lines = 40): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-export function check(name: string, ok: boolean, detail?: string): boolean {
+export function check(name: string, ok: boolean, detail?: string) {
   checks.push({ name, ok });
   console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? `: ${detail}` : ''}`);
-  return ok;
 }
 
 /** One timed step; a throw fails the check named `title` and returns undefined */
@@ -43,12 +42,9 @@ export function summary(): number {
     console.log(`${seconds(ms).padStart(8)}  ${title}`);
   }
   console.log(`${seconds(Date.now() - started).padStart(8)}  total`);
-  const failed = checks.filter(c => !c.ok);
-  if (failed.length) {
-    console.log(`\nfailed:\n${failed.map(c => `- ${c.name}`).join('\n')}`);
-  }
-  console.log(
-    `\n${checks.length - failed.length} passed, ${failed.length} failed`,
-  );
+  const failed = checks.filter(c => !c.ok).map(c => `\n- ${c.name}`);
+  if (failed.length) console.log(`\nfailed:${failed.join('')}`);
+  const passed = checks.length - failed.length;
+  console.log(`\n${passed} passed, ${failed.length} failed`);
   return failed.length;
 }

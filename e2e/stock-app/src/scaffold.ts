@@ -29,12 +29,9 @@ function asReleased(appDir: string) {
   console.log(`as released: nothing published after ${next}, less an hour`);
 }
 
-const INSTALLED = [
-  'node_modules',
-  'packages/app/node_modules',
-  'packages/backend/node_modules',
-  '.yarn/install-state.gz',
-];
+/** What an install leaves, to take over: node_modules, and Yarn's record of the builds */
+const INSTALLED =
+  '{node_modules,packages/*/node_modules,.yarn/install-state.gz}';
 
 /**
  * A stock app in `tmp/<app>`. The `new` app runs the install doc's create-app
@@ -58,9 +55,8 @@ export async function scaffold(app: AppName, c: CheckRun, previous?: string) {
   fs.writeFileSync(`${appDir}/package.json`, JSON.stringify(pkg, null, 2));
   if (app === '1.55') asReleased(appDir);
   if (app === 'new') return appDir;
-  for (const from of previous ? INSTALLED.map(p => `${previous}/${p}`) : []) {
-    if (fs.existsSync(from))
-      fs.renameSync(from, from.replace(previous!, appDir));
+  for (const rel of previous ? fs.globSync(INSTALLED, { cwd: previous }) : []) {
+    fs.renameSync(`${previous}/${rel}`, `${appDir}/${rel}`);
   }
   await run('yarn install', appDir);
   return appDir;

@@ -7,6 +7,7 @@ import { tail } from './report';
 import { DEMO_USER, RunningApp } from './startApp';
 
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'stock-app');
+/** Nothing the browser asks for leaves this machine */
 const local = (url: URL) => ['127.0.0.1', 'localhost'].includes(url.hostname);
 
 /**
@@ -17,9 +18,7 @@ const local = (url: URL) => ['127.0.0.1', 'localhost'].includes(url.hostname);
  */
 export async function signInWithChromium(label: string, running: RunningApp) {
   const browser = await chromium.launch(chromiumLaunchOptions());
-  const page = await browser.newPage({
-    viewport: { width: 1280, height: 800 },
-  });
+  const page = await browser.newPage();
   await page.context().route(
     url => !local(url),
     route => route.abort(),
@@ -46,10 +45,7 @@ export async function signInWithChromium(label: string, running: RunningApp) {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, `${label}-failure.png`);
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-    const text = await page
-      .locator('body')
-      .innerText()
-      .catch(() => '');
+    const text = await page.innerText('body').catch(() => '');
     throw new Error(
       `${(error as Error).message.split('\n')[0]}\n--- page ---\n` +
         `${tail(text, 20)}\n--- browser errors ---\n${errors.join('\n')}\n` +

@@ -23,17 +23,13 @@ async function consent(authorizeUrl: string) {
 
 type Identity = { displayName: string; userEntityRef: string };
 
-/** The demo user's identity once the app and the backend serve it, or why not */
+/** The demo user's identity, once the backend and the catalog are up; or why not */
 async function signedIn(
   app: string,
   backend: string,
 ): Promise<Identity | string> {
-  const health = `${backend}/.backstage/health/v1/readiness`;
-  const ready = await fetch(health).then(res => res.ok);
-  const page = await fetch(app).then(res => res.text());
-  if (!ready || !page.includes('id="root"')) return 'not ready';
-  const opts = { backendUrl: backend, appOrigin: app, consent };
-  const { response, error, status } = await signInThroughBackstage(opts);
+  const options = { backendUrl: backend, appOrigin: app, consent };
+  const { response, error, status } = await signInThroughBackstage(options);
   const identity = response?.backstageIdentity?.identity;
   if (!identity) return error ? `${error.name}: ${error.message}` : `${status}`;
   const displayName = response!.profile.displayName ?? DEMO_USER;
@@ -60,22 +56,18 @@ export async function startApp(dir: string, { steps, tarballs }: CheckRun) {
     const flags = `--port ${ports[2]} --callback-url ${callback}`;
     started.push(start(`${npx} ${flags}`, dir));
 
+    // The doc's app-config.local.yaml with the simulator's address, and the ports
     const local = fs.readFileSync(`${dir}/app-config.local.yaml`, 'utf8');
     if (!local.match(DOC_SIMULATOR)) throw new Error('no simulator at :7010');
-    fs.writeFileSync(
-      `${dir}/../simulator.yaml`,
+    const listen = `{ host: 127.0.0.1, port: ${ports[1]} }`;
+    const moved = [
       local.replace(DOC_SIMULATOR, simulator),
-    );
-    fs.writeFileSync(
-      `${dir}/../ports.yaml`,
-      `app: { baseUrl: '${app}' }\nbackend:\n  baseUrl: '${backend}'\n` +
-        `  listen: { host: 127.0.0.1, port: ${ports[1]} }\n` +
-        `  cors: { origin: '${app}' }\n`,
-    );
-    const configs = ['app-config.yaml', '../simulator.yaml', '../ports.yaml'];
-    const yarnStart = stepOf(steps, 'start').trim();
-    const args = configs.map(c => `--config ${dir}/${c}`).join(' ');
-    started.push(start(`${yarnStart} ${args}`, dir));
+      `app: { baseUrl: '${app}' }`,
+      `backend: { baseUrl: '${backend}', listen: ${listen}, cors: { origin: '${app}' } }\n`,
+    ].join('\n');
+    fs.writeFileSync(`${dir}/../check.yaml`, moved);
+    const configs = `--config ${dir}/app-config.yaml --config ${dir}/../check.yaml`;
+    started.push(start(`${stepOf(steps, 'start').trim()} ${configs}`, dir));
 
     let last: Identity | string = 'not started';
     for (const end = Date.now() + 300_000; Date.now() < end; ) {
