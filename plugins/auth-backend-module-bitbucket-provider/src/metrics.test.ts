@@ -65,6 +65,12 @@ describe("sign-in metrics through Backstage's metrics service", () => {
     simulator.addFault({ path: '/2.0/user', kind: 'status', status: 410 });
     expect((await signIn('alice-bb')).error?.name).toBe('NotImplementedError');
     simulator.clearFaults();
+    const forged = Buffer.from(
+      'nonce=abc&env=development&origin=https%3A%2F%2Fevil.example',
+    ).toString('hex');
+    await fetch(
+      `${backend.backendUrl}/api/auth/bitbucket/handler/frame?state=${forged}`,
+    ).then(res => res.text());
     await Promise.all(
       [1, 2, 3].map(() =>
         refreshBackstageSession({
@@ -78,6 +84,7 @@ describe("sign-in metrics through Backstage's metrics service", () => {
       ok: 1,
       not_in_catalog: 1,
       endpoint_removed: 1,
+      bad_request: 1,
     });
     expect(await byReason('auth.bitbucket.refreshes')).toEqual({
       ok: 1,

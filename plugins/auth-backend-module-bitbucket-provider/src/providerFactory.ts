@@ -267,8 +267,11 @@ function refuseUnsafeCallback(
 ) {
   for (const name of ['state', 'code', 'error']) {
     if (query[name] !== undefined && typeof query[name] !== 'string') {
-      throw new InputError(
-        `The Bitbucket callback's ${name} parameter must appear once, as plain text; start the sign-in again`,
+      throw withOutcome(
+        new InputError(
+          `The Bitbucket callback's ${name} parameter must appear once, as plain text; start the sign-in again`,
+        ),
+        'bad_request',
       );
     }
   }
@@ -278,8 +281,11 @@ function refuseUnsafeCallback(
     !(URL.canParse(origin) && isOriginAllowed(new URL(origin).origin))
   ) {
     const named = origin.slice(0, 100);
-    throw new NotAllowedError(
-      `The sign-in callback names ${named}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
+    throw withOutcome(
+      new NotAllowedError(
+        `The sign-in callback names ${named}, which is not an origin of this Backstage app (app.baseUrl, backend.cors.origin); start the sign-in from the app`,
+      ),
+      'bad_request',
     );
   }
 }
