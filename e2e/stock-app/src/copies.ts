@@ -11,6 +11,11 @@ export const SHARED = [
   '@backstage/plugin-app-react',
   'react',
 ];
+/** Of those, what only the frontend package's `/alpha` uses: the new frontend system */
+export const NEW_FRONTEND_ONLY = [
+  '@backstage/frontend-plugin-api',
+  '@backstage/plugin-app-react',
+];
 
 /** What the install doc's step 2 says a fresh create-app 0.9.2 app holds two copies of */
 export const SPLIT_IN_A_FRESH_APP = [

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyDocStep } from './applyDocSteps';
-import { copiesOf, SHARED, SPLIT_IN_A_FRESH_APP } from './copies';
+import * as copies from './copies';
 import { AppName, APPS, CheckRun, readDocSteps } from './docSteps';
 import { packAll } from './pack';
 import { check, step, summary } from './report';
@@ -17,17 +17,16 @@ import { DEMO_USER, startApp } from './startApp';
 
 /** The fresh app's split, as the install doc's step 2 describes it */
 function checkSplit(appDir: string) {
-  const found = copiesOf(appDir, SPLIT_IN_A_FRESH_APP);
+  const found = copies.copiesOf(appDir, copies.SPLIT_IN_A_FRESH_APP);
   const lines = [...found].map(([name, c]) => `${name}: ${c.join(', ')}`);
-  const split = [...found.values()].every(copies => copies.length > 1);
+  const split = [...found.values()].every(c => c.length > 1);
   const title = 'new: as the install doc says, the fresh app has two copies of';
   check(title, split, `\n  ${lines.join('\n  ')}`);
 }
 
 async function runApp(app: AppName, c: CheckRun, previous?: string) {
-  const appDir = await step(`${app}: create-app`, () =>
-    scaffold(app, c, previous),
-  );
+  const create = () => scaffold(app, c, previous);
+  const appDir = await step(`${app}: create-app`, create);
   if (!appDir) return undefined;
   if (app === 'new') checkSplit(appDir);
   for (const docStep of c.steps.filter(s => s.apps.includes(app))) {
@@ -35,18 +34,19 @@ async function runApp(app: AppName, c: CheckRun, previous?: string) {
     const apply = () => applyDocStep(appDir, docStep, c.tarballs);
     if (!(await step(`${app}: ${docStep.title}`, apply))) return appDir;
   }
-  for (const [name, copies] of copiesOf(appDir, SHARED)) {
-    const found = copies.join(', ') || 'none';
-    check(`${app}: one copy of ${name}`, copies.length === 1, found);
+  const legacy = (name: string) => copies.NEW_FRONTEND_ONLY.includes(name);
+  const shared = copies.SHARED.filter(n => app !== 'legacy' || !legacy(n));
+  for (const [name, found] of copies.copiesOf(appDir, shared)) {
+    const detail = found.join(', ') || 'none';
+    check(`${app}: one copy of ${name}`, found.length === 1, detail);
   }
   const running = await step(
     `${app}: the simulator and yarn start; ${DEMO_USER} signs in over HTTP`,
     () => startApp(appDir, c),
   );
   if (running) {
-    await step(`${app}: ${DEMO_USER} signs in with Chromium`, () =>
-      signInWithChromium(app, running),
-    );
+    const signIn = () => signInWithChromium(app, running);
+    await step(`${app}: ${DEMO_USER} signs in with Chromium`, signIn);
     await running.stop();
   }
   return appDir;

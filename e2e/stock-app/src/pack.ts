@@ -13,13 +13,10 @@ export type Tarball = { name: string; file: string };
  * builds bundle the declarations it writes.
  */
 export async function packAll(packDir: string): Promise<Tarball[]> {
-  await run('yarn tsc', repoRoot, process.env).catch(error =>
-    console.log(`packing what yarn tsc wrote; it failed: ${error.message}`),
-  );
+  await run('yarn tsc', repoRoot, process.env).catch(console.error);
   const tarballs: Tarball[] = [];
-  for (const dir of fs.globSync('{plugins,packages}/*/package.json', {
-    cwd: repoRoot,
-  })) {
+  const cwd = repoRoot;
+  for (const dir of fs.globSync('{plugins,packages}/*/package.json', { cwd })) {
     const { name, private: unpublished } = JSON.parse(
       fs.readFileSync(path.join(repoRoot, dir), 'utf8'),
     );

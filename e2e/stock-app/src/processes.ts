@@ -26,7 +26,6 @@ export function appEnv(extra: Record<string, string> = {}) {
 }
 
 type Env = NodeJS.ProcessEnv;
-export type Started = ReturnType<typeof start>;
 
 /** `bash -c script` in its own process group: stopping it stops all it started */
 export function start(script: string, cwd: string, env: Env = appEnv()) {

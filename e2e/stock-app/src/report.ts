@@ -6,9 +6,8 @@ const started = Date.now();
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
-export function tail(text: string, lines = 40): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
+export const tail = (text: string, lines = 40) =>
+  text.trimEnd().split('\n').slice(-lines).join('\n');
 
 export function check(name: string, ok: boolean, detail?: string) {
   checks.push({ name, ok });

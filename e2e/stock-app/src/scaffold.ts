@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { AppName, CheckRun, stepOf } from './docSteps';
-import { appEnv, run } from './processes';
+import { run } from './processes';
 
 const read = (file: string) => fs.readFileSync(file, 'utf8');
 
@@ -17,9 +17,7 @@ function asReleased(appDir: string) {
   const name = '@backstage/backend-defaults';
   const backend = JSON.parse(read(`${appDir}/packages/backend/package.json`));
   const [major, minor] = backend.dependencies[name].slice(1).split('.');
-  const view = execFileSync('npm', ['view', name, 'time', '--json'], {
-    env: appEnv(),
-  });
+  const view = execFileSync('npm', ['view', name, 'time', '--json']);
   const next = JSON.parse(String(view))[`${major}.${Number(minor) + 1}.0`];
   const cutoff = Date.parse(next) - 3_600_000;
   const rc = YAML.parseDocument(read(`${appDir}/.yarnrc.yml`));

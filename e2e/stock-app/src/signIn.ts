@@ -1,5 +1,4 @@
 import { chromiumLaunchOptions } from '@bitbucket-signin/test-kit';
-import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { repoRoot } from './processes';
@@ -42,7 +41,6 @@ export async function signInWithChromium(label: string, running: RunningApp) {
     await page.locator(`a[href$="${entity}"]`).first().waitFor({ timeout });
     return `the settings page shows ${running.displayName} and links to ${entity}`;
   } catch (error) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, `${label}-failure.png`);
     await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
     const text = await page.innerText('body').catch(() => '');

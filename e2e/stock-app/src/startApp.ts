@@ -1,7 +1,7 @@
 import { freePort, signInThroughBackstage } from '@bitbucket-signin/test-kit';
 import fs from 'node:fs';
 import { CheckRun, stepOf } from './docSteps';
-import { start, Started } from './processes';
+import { start } from './processes';
 import { tail } from './report';
 
 /** The demo user the install doc signs in as */
@@ -44,7 +44,7 @@ async function signedIn(
 export async function startApp(dir: string, { steps, tarballs }: CheckRun) {
   const ports = [await freePort(), await freePort(), await freePort()];
   const [app, backend, simulator] = ports.map(p => `http://127.0.0.1:${p}`);
-  const started: Started[] = [];
+  const started: ReturnType<typeof start>[] = [];
   const log = () => started.map(p => tail(p.output(), 60)).join('\n');
   const stop = () => Promise.all(started.map(p => p.stop()));
   try {
