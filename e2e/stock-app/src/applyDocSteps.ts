@@ -40,6 +40,13 @@ async function newestRelease(appDir: string) {
   return { BACKSTAGE_MANIFEST_FILE: file };
 }
 
+/** What this repository publishes but has not published yet: the tarballs */
+export function useTarballs(appDir: string, tarballs: Tarball[]) {
+  const pkg = JSON.parse(fs.readFileSync(`${appDir}/package.json`, 'utf8'));
+  tarballs.forEach(t => (pkg.resolutions[t.name] = `file:${t.file}`));
+  fs.writeFileSync(`${appDir}/package.json`, JSON.stringify(pkg, null, 2));
+}
+
 /**
  * A `run`, `patch` or `file` step of the install doc, as written. The one
  * change: `yarn add` of a package this repository publishes takes its tarball.

@@ -23,7 +23,8 @@ export interface DocStep {
 }
 
 /** What the apps of one run share: a temporary directory, the steps, the tarballs */
-export type CheckRun = { tmp: string; steps: DocStep[]; tarballs: Tarball[] };
+type Packing = Promise<Tarball[] | undefined>;
+export type CheckRun = { tmp: string; steps: DocStep[]; packing: Packing };
 
 const MARKED =
   /<!-- stock-app: ([\w-]+)(?: ([^\s=]+))?(?: apps=([\w.,]+))? -->\n+```\w*\n([\s\S]*?\n)```/g;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyDocStep } from './applyDocSteps';
+import { applyDocStep, useTarballs } from './applyDocSteps';
 import * as copies from './copies';
 import { AppName, APPS, CheckRun, readDocSteps } from './docSteps';
 import { packAll } from './pack';
@@ -27,11 +27,13 @@ function checkSplit(appDir: string) {
 async function runApp(app: AppName, c: CheckRun, previous?: string) {
   const create = () => scaffold(app, c, previous);
   const appDir = await step(`${app}: create-app`, create);
-  if (!appDir) return undefined;
+  const tarballs = await c.packing; // packed while the first app was made
+  if (!appDir || !tarballs) return appDir;
+  useTarballs(appDir, tarballs);
   if (app === 'new') checkSplit(appDir);
   for (const docStep of c.steps.filter(s => s.apps.includes(app))) {
     if (!['run', 'patch', 'file'].includes(docStep.kind)) continue;
-    const apply = () => applyDocStep(appDir, docStep, c.tarballs);
+    const apply = () => applyDocStep(appDir, docStep, tarballs);
     if (!(await step(`${app}: ${docStep.title}`, apply))) return appDir;
   }
   const legacy = (name: string) => copies.NEW_FRONTEND_ONLY.includes(name);
@@ -42,7 +44,7 @@ async function runApp(app: AppName, c: CheckRun, previous?: string) {
   }
   const running = await step(
     `${app}: the simulator and yarn start; ${DEMO_USER} signs in over HTTP`,
-    () => startApp(appDir, c),
+    () => startApp(appDir, c.steps, tarballs),
   );
   if (running) {
     const signIn = () => signInWithChromium(app, running);
@@ -61,14 +63,11 @@ async function main() {
   );
   const steps = readDocSteps();
   fs.mkdirSync(`${tmp}/packs`);
-  const tarballs = await step('pack the published packages', () =>
-    packAll(`${tmp}/packs`),
-  );
+  const pack = () => packAll(`${tmp}/packs`);
+  const c = { tmp, steps, packing: step('pack the published packages', pack) };
   let previous: string | undefined;
-  for (const app of tarballs ? apps : []) {
-    const c = { tmp, steps, tarballs: tarballs! };
+  for (const app of apps)
     previous = (await runApp(app, c, previous)) ?? previous;
-  }
   if (process.env.KEEP_STOCK_APP === '1') console.log(`kept ${tmp}`);
   else fs.rmSync(tmp, { recursive: true, force: true });
 }

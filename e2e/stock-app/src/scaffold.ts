@@ -38,19 +38,14 @@ const INSTALLED =
  * what differs; the resolution is their own), and install.
  */
 export async function scaffold(app: AppName, c: CheckRun, previous?: string) {
-  const { tmp, steps, tarballs } = c;
-  const dir = path.join(tmp, app);
+  const dir = path.join(c.tmp, app);
   fs.mkdirSync(dir);
-  const createApp = stepOf(steps, 'create-app');
+  const createApp = stepOf(c.steps, 'create-app');
   const spec = /@backstage\/create-app@\S+/.exec(createApp);
   const legacy = app === 'legacy' ? '--legacy' : '';
   const npx = `npx ${spec} --skip-install --path app ${legacy}`;
   await run(app === 'new' ? createApp : `BACKSTAGE_APP_NAME=app ${npx}`, dir);
   const appDir = path.join(dir, fs.readdirSync(dir)[0]);
-  // What this repository publishes but has not published yet: the tarballs
-  const pkg = JSON.parse(read(`${appDir}/package.json`));
-  tarballs.forEach(t => (pkg.resolutions[t.name] = `file:${t.file}`));
-  fs.writeFileSync(`${appDir}/package.json`, JSON.stringify(pkg, null, 2));
   if (app === '1.55') asReleased(appDir);
   if (app === 'new') return appDir;
   for (const rel of previous ? fs.globSync(INSTALLED, { cwd: previous }) : []) {

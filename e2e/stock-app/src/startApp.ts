@@ -1,6 +1,7 @@
 import { freePort, signInThroughBackstage } from '@bitbucket-signin/test-kit';
 import fs from 'node:fs';
-import { CheckRun, stepOf } from './docSteps';
+import { DocStep, stepOf } from './docSteps';
+import { Tarball } from './pack';
 import { start } from './processes';
 import { tail } from './report';
 
@@ -41,14 +42,14 @@ async function signedIn(
  * free ports of 127.0.0.1 by flags and config files of the check's own.
  * Ready once the demo user signs in over HTTP: the org provider made the User.
  */
-export async function startApp(dir: string, { steps, tarballs }: CheckRun) {
+export async function startApp(dir: string, steps: DocStep[], t: Tarball[]) {
   const ports = [await freePort(), await freePort(), await freePort()];
   const [app, backend, simulator] = ports.map(p => `http://127.0.0.1:${p}`);
   const started: ReturnType<typeof start>[] = [];
   const log = () => started.map(p => tail(p.output(), 60)).join('\n');
   const stop = () => Promise.all(started.map(p => p.stop()));
   try {
-    const npx = tarballs.reduce(
+    const npx = t.reduce(
       (text, { name, file }) => text.replace(` ${name} `, ` file:${file} `),
       stepOf(steps, 'simulator').trim(),
     );
