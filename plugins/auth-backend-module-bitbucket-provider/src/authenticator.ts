@@ -17,7 +17,7 @@ import { authorizationCode } from './callback';
 import { readBitbucketProviderConfig } from './config';
 import { BitbucketIdentity } from './identity';
 import { RefreshReuse } from './refreshReuse';
-import { signInPasses } from './signInPass';
+import { reusedResults } from './signInPass';
 import { assertMemberOfAllowedWorkspace } from './workspaces';
 
 /**
@@ -107,7 +107,7 @@ export function createBitbucketAuthenticator(
           cache,
           windowMs: providerConfig.refreshReuseWindowMs,
           waitMs: timeoutMs,
-          onReuse: () => signInPasses.getStore()?.noteReused(),
+          onReuse: result => reusedResults.add(result),
         }),
         // passport-bitbucket-oauth2 builds the redirect to the consent page.
         // The way back does not go through it: its token request has no

@@ -25,7 +25,7 @@ import {
   withOutcome,
 } from './metrics';
 import { bitbucketSignInResolvers, catalogUnavailable } from './resolvers';
-import { SignInPass, signInPasses } from './signInPass';
+import { linkPass, passOf, reusedResults, SignInPass } from './signInPass';
 
 type BitbucketResult = OAuthAuthenticatorResult<BitbucketIdentity>;
 type Handler = AuthProviderRouteHandlers['frameHandler'];
@@ -96,8 +96,9 @@ export function createBitbucketProviderFactory(
       (kind: 'signIn' | 'refresh', handler: Handler): Handler =>
       async (req, res) => {
         const pass = new SignInPass(resolverCount(ctx.config, req.query));
+        linkPass(req, pass);
         try {
-          await signInPasses.run(pass, () => handler(req, res));
+          await handler(req, res);
         } catch (error) {
           pass.noteFailure(bitbucketOutcome(error));
           throw error;
@@ -130,14 +131,21 @@ function observedAuthenticator(
   authenticator: OAuthAuthenticator<unknown, BitbucketIdentity>,
 ): OAuthAuthenticator<unknown, BitbucketIdentity> {
   const observe =
-    <A extends unknown[], R>(step: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
+    <I extends { req: object }, C, R extends object>(
+      step: (input: I, ctx: C) => Promise<R>,
+    ) =>
+    async (input: I, ctx: C): Promise<R> => {
+      const pass = passOf(input.req);
       try {
-        const result = await step(...args);
-        signInPasses.getStore()?.noteAuthenticated();
+        const result = await step(input, ctx);
+        pass?.noteAuthenticated();
+        if (reusedResults.has(result)) {
+          pass?.noteReused();
+        }
+        linkPass(result, pass);
         return result;
       } catch (error) {
-        signInPasses.getStore()?.noteFailure(bitbucketOutcome(error));
+        pass?.noteFailure(bitbucketOutcome(error));
         throw error;
       }
     };
@@ -156,7 +164,7 @@ function observed(
     try {
       return await resolver(info, ctx);
     } catch (error) {
-      signInPasses.getStore()?.noteFailure(resolverOutcome(error));
+      passOf(info.result)?.noteFailure(resolverOutcome(error));
       throw error;
     }
   };
@@ -175,7 +183,7 @@ function reportingChain(
     try {
       return await resolver(info, ctx);
     } catch (error) {
-      const pass = signInPasses.getStore();
+      const pass = passOf(info.result);
       if (!pass || !isError(error) || error.name !== 'NotFoundError') {
         // the chain stops here
         pass?.noteFailure(resolverOutcome(error));

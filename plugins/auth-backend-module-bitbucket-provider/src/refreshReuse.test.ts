@@ -3,6 +3,10 @@ import { AuthenticationError } from '@backstage/errors';
 import { CacheService } from '@backstage/backend-plugin-api';
 import { RefreshReuse } from './refreshReuse';
 
+/** What a refresh hands back, as an object like the authenticator's result */
+type Tokens = { value: string };
+const tokens = (value: string): Tokens => ({ value });
+
 const isSpent = (error: unknown) =>
   (error as Error)?.name === 'AuthenticationError';
 
@@ -24,17 +28,17 @@ function recordingCache(): { cache: CacheService; written: string[] } {
 
 describe('RefreshReuse', () => {
   it('gives concurrent refreshes of one token a single request', async () => {
-    const reuse = new RefreshReuse<string>({ windowMs: 1000, waitMs: 1000 });
+    const reuse = new RefreshReuse<Tokens>({ windowMs: 1000, waitMs: 1000 });
     let calls = 0;
     const refresh = async () => {
       calls++;
       await new Promise(r => setTimeout(r, 20));
-      return 'new tokens';
+      return tokens('new tokens');
     };
     const results = await Promise.all(
       [1, 2, 3].map(() => reuse.refresh('old', refresh, isSpent)),
     );
-    expect(results).toEqual(['new tokens', 'new tokens', 'new tokens']);
+    expect(results).toEqual([1, 2, 3].map(() => tokens('new tokens')));
     expect(calls).toBe(1);
   });
 
@@ -77,12 +81,12 @@ describe('RefreshReuse', () => {
 
   it('lets a replica that lost the race wait for the winner’s result', async () => {
     const { cache } = recordingCache();
-    const winner = new RefreshReuse<string>({
+    const winner = new RefreshReuse<Tokens>({
       cache,
       windowMs: 30_000,
       waitMs: 2000,
     });
-    const loser = new RefreshReuse<string>({
+    const loser = new RefreshReuse<Tokens>({
       cache,
       windowMs: 30_000,
       waitMs: 2000,
@@ -94,19 +98,19 @@ describe('RefreshReuse', () => {
       }
       spent = true;
       await new Promise(r => setTimeout(r, 300));
-      return 'rotated';
+      return tokens('rotated');
     };
     await expect(
       Promise.all([
         winner.refresh('old', bitbucket, isSpent),
         loser.refresh('old', bitbucket, isSpent),
       ]),
-    ).resolves.toEqual(['rotated', 'rotated']);
+    ).resolves.toEqual([tokens('rotated'), tokens('rotated')]);
   });
 
   it('refuses a token spent long ago without waiting for the whole deadline', async () => {
     const { cache } = recordingCache();
-    const reuse = new RefreshReuse<string>({
+    const reuse = new RefreshReuse<Tokens>({
       cache,
       windowMs: 30_000,
       waitMs: 10_000,
@@ -126,12 +130,12 @@ describe('RefreshReuse', () => {
 
   it('keeps nothing when the window is 0, so a second use is refused as Bitbucket refuses it', async () => {
     const { cache } = recordingCache();
-    const reuse = new RefreshReuse<string>({
+    const reuse = new RefreshReuse<Tokens>({
       cache,
       windowMs: 0,
       waitMs: 1000,
     });
-    await reuse.refresh('old', async () => 'rotated', isSpent);
+    await reuse.refresh('old', async () => tokens('rotated'), isSpent);
     expect(cache.set).not.toHaveBeenCalled();
     await expect(
       reuse.refresh(
@@ -146,7 +150,7 @@ describe('RefreshReuse', () => {
 
   it('does not keep a failed refresh, so the next try asks Bitbucket again', async () => {
     const { cache } = recordingCache();
-    const reuse = new RefreshReuse<string>({
+    const reuse = new RefreshReuse<Tokens>({
       cache,
       windowMs: 30_000,
       waitMs: 1000,
@@ -161,7 +165,7 @@ describe('RefreshReuse', () => {
       ),
     ).rejects.toThrow('Bitbucket is down');
     await expect(
-      reuse.refresh('old', async () => 'rotated', isSpent),
-    ).resolves.toBe('rotated');
+      reuse.refresh('old', async () => tokens('rotated'), isSpent),
+    ).resolves.toEqual(tokens('rotated'));
   });
 });

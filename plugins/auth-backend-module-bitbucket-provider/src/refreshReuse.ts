@@ -30,7 +30,7 @@ type Entry<T> =
  * old refresh token and encrypted with a key derived from it, so only a
  * holder of that (already spent) token can read it.
  */
-export class RefreshReuse<T> {
+export class RefreshReuse<T extends object> {
   readonly #inFlight = new Map<string, Promise<T>>();
 
   constructor(
@@ -39,8 +39,8 @@ export class RefreshReuse<T> {
       windowMs: number;
       /** How long to wait for a replica that won the race */
       waitMs: number;
-      /** Told when a refresh is answered with another's result */
-      onReuse?: () => void;
+      /** Told of each result handed to a refresh that did not fetch it */
+      onReuse?: (result: T) => void;
     },
   ) {}
 
@@ -59,8 +59,8 @@ export class RefreshReuse<T> {
     const keys = deriveKeys(refreshToken);
     const running = this.#inFlight.get(keys.id);
     if (running) {
-      this.options.onReuse?.();
-      return running;
+      // its own copy: the refresh that fetched it holds the original
+      return this.#reused({ ...(await running) });
     }
     const shared = this.#refreshOnce(keys, refresh, isSpent).finally(() =>
       this.#inFlight.delete(keys.id),
@@ -76,15 +76,13 @@ export class RefreshReuse<T> {
   ): Promise<T> {
     const seen = await this.#read(keys);
     if (seen?.result !== undefined) {
-      this.options.onReuse?.();
-      return seen.result;
+      return this.#reused(seen.result);
     }
     if (seen?.refreshing) {
       // another replica is on it: its result is the one every tab needs
       const result = await this.#awaitResult(keys, this.options.waitMs);
       if (result !== undefined) {
-        this.options.onReuse?.();
-        return result;
+        return this.#reused(result);
       }
     }
     const attempt = randomBytes(8).toString('hex');
@@ -94,8 +92,7 @@ export class RefreshReuse<T> {
       // marked at the same moment: the last mark refreshes, the others wait
       const result = await this.#awaitResult(keys, this.options.waitMs);
       if (result !== undefined) {
-        this.options.onReuse?.();
-        return result;
+        return this.#reused(result);
       }
     }
     try {
@@ -115,11 +112,15 @@ export class RefreshReuse<T> {
         Math.min(this.options.waitMs, SPENT_WAIT_MS),
       );
       if (late !== undefined) {
-        this.options.onReuse?.();
-        return late;
+        return this.#reused(late);
       }
       throw error;
     }
+  }
+
+  #reused(result: T): T {
+    this.options.onReuse?.(result);
+    return result;
   }
 
   async #awaitResult(keys: Keys, waitMs: number): Promise<T | undefined> {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { SignInOutcome } from './metrics';
 
 /** What one callback or refresh request went through, wherever the framework lets this module see it */
@@ -40,5 +39,23 @@ export class SignInPass {
   }
 }
 
-/** The pass of the request being handled */
-export const signInPasses = new AsyncLocalStorage<SignInPass>();
+/**
+ * The pass of each request, and of the result its authenticator produced,
+ * which is all a resolver sees. Weakly held: a pass lives as long as its
+ * request. (An AsyncLocalStorage would turn on promise hooks for the whole
+ * backend, which costs every promise of every plugin.)
+ */
+const passes = new WeakMap<object, SignInPass>();
+
+export function passOf(key: object): SignInPass | undefined {
+  return passes.get(key);
+}
+
+export function linkPass(key: object, pass: SignInPass | undefined) {
+  if (pass) {
+    passes.set(key, pass);
+  }
+}
+
+/** Refresh results handed over from the reuse window rather than fetched */
+export const reusedResults = new WeakSet<object>();
