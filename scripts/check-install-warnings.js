@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * Reads `yarn install` output on stdin and fails on any peer-dependency
- * warning (YN0002, YN0060) other than those the README lists as expected
+ * warning (YN0002, YN0060) other than those docs/contributing.md lists as expected
  * ("What install and start print"), so a new one is noticed, not normalised.
  */
 const expected = [
@@ -27,7 +27,7 @@ process.stdin.on('end', () => {
       `yarn install printed ${
         unexpected.length
       } unexpected warning(s):\n${unexpected.join('\n')}\n` +
-        'Fix them, or list them as expected in the README and in scripts/check-install-warnings.js',
+        'Fix them, or list them as expected in docs/contributing.md and in scripts/check-install-warnings.js',
     );
     process.exit(1);
   }

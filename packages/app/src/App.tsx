@@ -10,7 +10,7 @@ import { navModule } from './modules/nav';
 /**
  * The app of `@backstage/create-app` (new frontend system), keeping only the
  * plugins whose backends packages/backend runs (app, auth, catalog,
- * permission), with Bitbucket sign-in as the root README's install checklist
+ * permission), with Bitbucket sign-in as docs/install.md
  * adds it.
  */
 export default createApp({

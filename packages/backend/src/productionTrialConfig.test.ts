@@ -28,7 +28,7 @@ const productionEnv = {
   POSTGRES_PASSWORD: 'your-password',
 };
 
-// The README's "Try the production setup locally" adds the simulator config
+// docs/operations.md's "Try this repository's production setup locally" adds the simulator config
 // after the production one, and nothing else
 describe('the production setup, tried locally with the simulator', () => {
   it('signs in at the simulator through the production environment and its resolvers', async () => {
