@@ -17,6 +17,9 @@ export {
 export type {
   BitbucketEmail,
   BitbucketUser,
+  BitbucketWorkspace,
+  BitbucketWorkspaceMember,
+  BitbucketWorkspaceMemberPermission,
   BitbucketWorkspacePermission,
 } from './answers';
 export {
