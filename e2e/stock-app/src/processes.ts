@@ -17,6 +17,7 @@ export function appEnv(extra: Record<string, string> = {}) {
   Object.keys(env)
     .filter(key => YARN_VARS.test(key))
     .forEach(key => delete env[key]);
+  delete env.CI; // as on an admin's machine, where Yarn writes the lockfile
   const ours = (dir: string) =>
     dir.startsWith(repoRoot) || dir === process.env.BERRY_BIN_FOLDER;
   env.PATH = env.PATH?.split(':')

@@ -4,8 +4,18 @@
  * shows, open the settings and their own catalog page.
  */
 import { Locator, Page } from 'playwright-core';
+import { demoUsers } from '@bitbucket-signin/bitbucket-cloud-simulator';
+import { bitbucketUserEntityName } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 
 export const SIGN_IN_MESSAGE = 'Sign in using Bitbucket';
+
+/** A member of acme's User, which the org provider names by the Bitbucket uuid */
+export const orgUserRef = (username: string) =>
+  `user:default/${bitbucketUserEntityName(
+    demoUsers.find(user => user.username === username)!.uuid,
+  )}`;
+export const ALICE_REF = orgUserRef('alice-bb');
+export const ALICE_PAGE = `/catalog/default/user/${ALICE_REF.split('/')[1]}`;
 
 /** Clicks "Sign in"; the popup shows the simulator's consent page */
 export async function signInWithPopup(page: Page, consentTestId: string) {

@@ -22,6 +22,7 @@ import {
   signInWithPopup,
   toastText,
   userProfileCard,
+  ALICE_PAGE,
 } from './appPage';
 
 const outDir = path.join(repoRoot, 'docs', 'screenshots');
@@ -68,7 +69,7 @@ async function main() {
     await alice.choice.click();
     await alice.closed;
 
-    await openOwnUserPage(page, '/catalog/default/user/alice');
+    await openOwnUserPage(page, ALICE_PAGE);
     const card = userProfileCard(page, 'Alice Anderson');
     await card.locator('a[href="/catalog/default/group/platform"]').waitFor();
     await page.getByText('hasMember').first().waitFor();

@@ -26,6 +26,9 @@ import {
   signInWithPopup,
   toastText,
   userProfileCard,
+  ALICE_PAGE,
+  ALICE_REF,
+  orgUserRef,
 } from './appPage';
 
 const artifactsDir = path.join(repoRoot, 'test-artifacts');
@@ -144,7 +147,7 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await expectSignedInAs({
         displayName: 'Alice Anderson',
         email: 'alice@example.com',
-        entityRef: 'user:default/alice',
+        entityRef: ALICE_REF,
         ownership: ['group:default/platform'],
       });
       const avatar = profileCard(page).locator('img[alt="Profile picture"]');
@@ -190,8 +193,8 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       expect(await profile.innerText()).toContain('Alice Anderson');
 
       // ... and link her User entity, which the org provider made
-      await openOwnUserPage(page, '/catalog/default/user/alice');
-      expect(new URL(page.url()).pathname).toBe('/catalog/default/user/alice');
+      await openOwnUserPage(page, ALICE_PAGE);
+      expect(new URL(page.url()).pathname).toBe(ALICE_PAGE);
       const heading = page.getByRole('heading', {
         name: 'Alice Anderson',
         exact: true,
@@ -222,12 +225,10 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await sidebar(page).locator('a[href="/"]').first().click();
       await page.goto(`${stack!.baseUrl}/?filters%5Bkind%5D=user`);
       const users = page.getByRole('table').first();
-      await users.locator('a[href="/catalog/default/user/alice"]').waitFor();
-      expect(
-        await users
-          .locator('a[href="/catalog/default/user/alice"]')
-          .innerText(),
-      ).toBe('Alice Anderson');
+      await users.locator(`a[href="${ALICE_PAGE}"]`).waitFor();
+      expect(await users.locator(`a[href="${ALICE_PAGE}"]`).innerText()).toBe(
+        'Alice Anderson',
+      );
     }));
 
   it('is still signed in after a reload, through the refresh cookie', () =>
@@ -247,7 +248,7 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await expectSignedInAs({
         displayName: 'Alice Anderson',
         email: 'alice@example.com',
-        entityRef: 'user:default/alice',
+        entityRef: ALICE_REF,
       });
       // no new popup, no new visit to the consent page
       expect(stack!.popupsOpened()).toBe(popupsBefore);
@@ -303,7 +304,7 @@ describe('the app signing in with Bitbucket in headless Chromium', () => {
       await again.closed;
       await expectSignedInAs({
         displayName: 'Bob Brown',
-        entityRef: 'user:default/bob',
+        entityRef: orgUserRef('bob-bb'),
       });
     }));
 
