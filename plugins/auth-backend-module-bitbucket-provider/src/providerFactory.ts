@@ -91,11 +91,12 @@ export function createBitbucketProviderFactory(
   const count = options.metrics && signInCounter(options.metrics);
   return ctx => {
     const handlers = framework(ctx);
+    const resolverCounts = resolverCountsOf(ctx.config);
     /** Runs a request in its own pass, and counts how it ended */
     const inPass =
       (kind: 'signIn' | 'refresh', handler: Handler): Handler =>
       async (req, res) => {
-        const pass = new SignInPass(resolverCount(ctx.config, req.query));
+        const pass = new SignInPass(resolverCount(resolverCounts, req.query));
         linkPass(req, pass);
         try {
           await handler(req, res);
@@ -238,16 +239,28 @@ async function lastMiss(
 }
 
 /** How many resolvers the request's environment chains, the environment picked as the framework picks it */
-function resolverCount(config: Config, query: Record<string, unknown>) {
+/** How many resolvers each environment chains, read once from the config */
+function resolverCountsOf(config: Config): Map<string, number> {
+  return new Map(
+    config
+      .keys()
+      .map(env => [
+        env,
+        config.getOptionalConfigArray(`${env}.signIn.resolvers`)?.length ?? 1,
+      ]),
+  );
+}
+
+function resolverCount(
+  counts: Map<string, number>,
+  query: Record<string, unknown>,
+) {
   const env =
     typeof query.env === 'string' && query.env
       ? query.env
       : decodedState(query.state)?.env;
-  if (!env || !config.keys().includes(env)) {
-    // an unknown environment is the framework's to refuse
-    return 1;
-  }
-  return config.getOptionalConfigArray(`${env}.signIn.resolvers`)?.length ?? 1;
+  // an unknown environment is the framework's to refuse
+  return (env && counts.get(env)) || 1;
 }
 
 /** A request's state; undefined when it has none or it cannot be read (the framework refuses those) */
