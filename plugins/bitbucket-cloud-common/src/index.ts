@@ -12,7 +12,6 @@ export {
   bitbucketWorkspaceMemberPermissionSchema,
   bitbucketWorkspaceMemberSchema,
   bitbucketWorkspacePermissionSchema,
-  bitbucketWorkspaceSchema,
 } from './answers';
 export type {
   BitbucketEmail,
@@ -39,9 +38,7 @@ export type {
   BitbucketTokens,
 } from './BitbucketTokenEndpoint';
 export {
-  bitbucketAnsweredUnexpectedly,
   bitbucketUnavailable,
-  defaultRefusalError,
   describeRefusal,
   describeScopes,
 } from './errors';
