@@ -9,6 +9,7 @@ import {
   describeRefusal,
   describeScopes,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { withDeadline } from './deadline';
 import { BitbucketIdentity, toBitbucketIdentity } from './identity';
 
 /** The scope each endpoint needs, for a 403 that does not say */
@@ -45,11 +46,14 @@ export class BitbucketClient {
     accessToken: string,
     timeoutMs: number,
   ): Promise<BitbucketIdentity> {
-    const firstFailure = new AbortController();
-    const signal = AbortSignal.any([
-      firstFailure.signal,
-      AbortSignal.timeout(timeoutMs),
-    ]);
+    return withDeadline(timeoutMs, step => this.#fetchIdentity(accessToken, step));
+  }
+
+  async #fetchIdentity(
+    accessToken: string,
+    step: AbortController,
+  ): Promise<BitbucketIdentity> {
+    const { signal } = step;
     const request = { authorization: `Bearer ${accessToken}`, signal };
     try {
       const [user, emails, workspaces] = await Promise.all([
@@ -77,7 +81,7 @@ export class BitbucketClient {
       ]);
       return toBitbucketIdentity(user, emails, workspaces);
     } catch (error) {
-      firstFailure.abort();
+      step.abort();
       throw error;
     }
   }

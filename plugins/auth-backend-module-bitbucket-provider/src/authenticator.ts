@@ -15,6 +15,7 @@ import { Strategy as BitbucketStrategy } from 'passport-bitbucket-oauth2';
 import { BitbucketClient } from './BitbucketClient';
 import { authorizationCode } from './callback';
 import { readBitbucketProviderConfig } from './config';
+import { withDeadline } from './deadline';
 import { BitbucketIdentity } from './identity';
 import { RefreshReuse } from './refreshReuse';
 import { reusedResults } from './signInPass';
@@ -134,10 +135,9 @@ export function createBitbucketAuthenticator(
       return helper.start({ ...input, scope: '' }, {});
     },
     async authenticate({ req }, ctx) {
-      const tokens = await ctx.tokenEndpoint.exchangeCode(
-        authorizationCode(req),
-        ctx.callbackUrl,
-        AbortSignal.timeout(ctx.timeoutMs),
+      const code = authorizationCode(req);
+      const tokens = await withDeadline(ctx.timeoutMs, ({ signal }) =>
+        ctx.tokenEndpoint.exchangeCode(code, ctx.callbackUrl, signal),
       );
       return ctx.toResult(tokens);
     },
@@ -146,9 +146,8 @@ export function createBitbucketAuthenticator(
         refreshToken,
         async () =>
           ctx.toResult(
-            await ctx.tokenEndpoint.refresh(
-              refreshToken,
-              AbortSignal.timeout(ctx.timeoutMs),
+            await withDeadline(ctx.timeoutMs, ({ signal }) =>
+              ctx.tokenEndpoint.refresh(refreshToken, signal),
             ),
           ),
         // the token endpoint's invalid_grant: spent, expired or revoked
