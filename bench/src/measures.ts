@@ -85,6 +85,11 @@ export function windowSignIns(run: RunRecord, b: BackendName) {
   return { first, second: end === undefined ? 0 : end - first };
 }
 
+/** RSS after GC where the second window starts, MB */
+export function secondWindowStart(run: RunRecord, b: BackendName) {
+  return (memoryAt(run, b, FIRST)?.rss ?? NaN) / MB;
+}
+
 /** RSS after GC over the second window, MB */
 export function secondWindowGrowth(run: RunRecord, b: BackendName) {
   const rss = (label: string) => memoryAt(run, b, label)?.rss ?? NaN;

@@ -20,6 +20,17 @@ describe('the verdicts', () => {
     expect(verdictOf(run, /CPU per sign-in/).verdict).toBe('FAIL');
   });
 
+  it('judge memory by the V8 heap slope and by RSS growth within 2%', () => {
+    const memory = (options: Parameters<typeof fakeRun>[0]) =>
+      verdictOf(fakeRun(options), /RSS after GC flat/).verdict;
+    // an allocator step: 8 MB on 500, public up by 1 MB
+    expect(memory({ oursRssGrowthMb: 8 })).toBe('PASS');
+    // 2.4 KB kept per sign-in, outside the heap
+    expect(memory({ oursRssGrowthMb: 12 })).toBe('FAIL');
+    // 250 bytes kept per sign-in in the heap: RSS hides it in its slack
+    expect(memory({ oursHeapGrowthMb: 1.25 })).toBe('FAIL');
+  });
+
   it('refuse the memory verdict when the second window was cut short, however flat it looks', () => {
     // issue 22: on a busy machine the "second 5,000" held 1,449 sign-ins for ours
     const run = fakeRun({ oursSecondWindow: 1449 });

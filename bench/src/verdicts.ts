@@ -29,6 +29,8 @@ export interface TargetCheck {
 /** Two round trips of 100 ms (the code exchange, then the profile calls at once) and 20 ms */
 export const CALLBACK_P50_MAX_MS = 220;
 export const CPU_RATIO_MAX = 1.25;
+/** MB of V8 heap per 1,000 sign-ins: about 200 bytes kept per sign-in */
+export const HEAP_SLOPE_MAX = 0.2;
 const SLOW_CALL_MS = 100;
 
 export function judge(
@@ -86,32 +88,29 @@ function cpuTarget(run: RunRecord): TargetCheck {
 }
 
 /**
- * Both backends' RSS after GC creeps by up to about 1 MB per 1,000 sign-ins
- * in some runs while their V8 heaps stay flat (allocator high-water marks).
- * The public backend, run alternately on the same machine, is the control:
- * the allowance grows by its upward drift, never shrinks by its drops.
+ * RSS after GC keeps malloc's high-water marks. fetch lifts ours' by some
+ * 90 MB over the first window, then it creeps in steps of a few MB as the
+ * allocator settles (docs/bench-findings.md), which a slope over four points
+ * cannot tell from a leak. What this pure-JavaScript module could leak is
+ * JavaScript: the V8 heap's slope judges that, and RSS must end the window
+ * within 2% of where it started, plus the public backend's upward drift (the
+ * control, run alternately on the same machine).
  */
 function memoryTarget(run: RunRecord): TargetCheck {
   const growth = (b: BackendName) => m.secondWindowGrowth(run, b);
-  const trend = (b: BackendName, of: 'rss' | 'heapUsed' = 'rss') =>
-    m.secondWindowTrend(run, b, of);
-  const allowedGrowth = 5 + Math.max(0, growth('public'));
-  const allowedTrend = 1 + Math.max(0, trend('public'));
-  const [g, t, heap] = [
-    growth('ours'),
-    trend('ours'),
-    trend('ours', 'heapUsed'),
-  ];
-  const ours = `${g.toFixed(1)} MB (allowed ${allowedGrowth.toFixed(1)})`;
-  const slope = `${t.toFixed(2)} MB/1k (allowed ${allowedTrend.toFixed(2)})`;
-  const pub = `${growth('public').toFixed(1)} MB, ${trend('public').toFixed(
-    2,
-  )} MB/1k`;
+  const allowedGrowth =
+    0.02 * m.secondWindowStart(run, 'ours') + Math.max(0, growth('public'));
+  const heap = m.secondWindowTrend(run, 'ours', 'heapUsed');
+  const ours = `${growth('ours').toFixed(
+    1,
+  )} MB (allowed ${allowedGrowth.toFixed(1)})`;
   return judge(
-    "RSS after GC flat over the second window: growth < 5 MB and slope < 1 MB per 1,000, each plus public's upward drift; V8 heap slope < 0.2 MB per 1,000",
+    `RSS after GC flat over the second window: growth < 2% plus public's upward drift; V8 heap slope < ${HEAP_SLOPE_MAX} MB per 1,000`,
     windows(run, backendNames),
-    g < allowedGrowth && t < allowedTrend && heap < 0.2,
-    `ours ${ours}, ${slope}, V8 heap ${heap.toFixed(2)} MB/1k; public ${pub}`,
+    growth('ours') < allowedGrowth && heap < HEAP_SLOPE_MAX,
+    `ours ${ours}, V8 heap ${heap.toFixed(2)} MB/1k; public ${growth(
+      'public',
+    ).toFixed(1)} MB`,
   );
 }
 

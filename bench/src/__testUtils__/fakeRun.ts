@@ -41,23 +41,28 @@ function block(
   };
 }
 
-/** RSS after GC flat at 500 MB (+1 MB over each window), V8 heap flat */
-function memory(secondWindow: number): MemoryPoint[] {
-  const point = (label: string, signIns: number, rssMb: number) => ({
+/**
+ * RSS after GC from 500 MB, up by `rssGrowthMb` over the second window in
+ * even steps (1 MB unless told); V8 heap at 110 MB, up by `heapGrowthMb`
+ */
+function memory(
+  secondWindow: number,
+  { rssGrowthMb = 1, heapGrowthMb = 0 } = {},
+): MemoryPoint[] {
+  const point = (label: string, quarters: number) => ({
     label,
-    signIns,
-    rss: rssMb * MB,
+    signIns: 5000 + (quarters * secondWindow) / 4,
+    rss: (500 + (quarters * rssGrowthMb) / 4) * MB,
     peakRss: 600 * MB,
-    heapUsed: 110 * MB,
+    heapUsed: (110 + (quarters * heapGrowthMb) / 4) * MB,
   });
-  const quarter = secondWindow / 4;
   return [
-    point(AFTER_WARM_UP, 0, 499),
-    point(END_OF_FIRST_WINDOW, 5000, 500),
-    point('second window 1/4', 5000 + quarter, 500.2),
-    point('second window 2/4', 5000 + 2 * quarter, 500.5),
-    point('second window 3/4', 5000 + 3 * quarter, 500.8),
-    point(END_OF_SECOND_WINDOW, 5000 + secondWindow, 501),
+    { ...point(AFTER_WARM_UP, 0), signIns: 0, rss: 499 * MB },
+    point(END_OF_FIRST_WINDOW, 0),
+    point('second window 1/4', 1),
+    point('second window 2/4', 2),
+    point('second window 3/4', 3),
+    point(END_OF_SECOND_WINDOW, 4),
   ];
 }
 
@@ -67,6 +72,8 @@ export function fakeRun(
     oursSecondWindow?: number;
     oursCpuPerSignIn?: number;
     oursSlowCallbacks?: number;
+    oursRssGrowthMb?: number;
+    oursHeapGrowthMb?: number;
   } = {},
 ): RunRecord {
   const {
@@ -84,7 +91,13 @@ export function fakeRun(
     environment: { cpus: 2 },
     machine: { busyCores: 1.5, foreignCores: 0.2 },
     readySeconds: { ours: 20, public: 20 },
-    memory: { ours: memory(oursSecondWindow), public: memory(5000) },
+    memory: {
+      ours: memory(oursSecondWindow, {
+        rssGrowthMb: options.oursRssGrowthMb,
+        heapGrowthMb: options.oursHeapGrowthMb,
+      }),
+      public: memory(5000),
+    },
     blocks: [
       block('ours', 'latency +100 ms', SLOW_CALLBACKS, oursSlowCallbacks),
       block('ours+acme', 'latency +100 ms', SLOW_CALLBACKS, SLOW_CALLBACKS),
