@@ -238,7 +238,6 @@ async function lastMiss(
   );
 }
 
-/** How many resolvers the request's environment chains, the environment picked as the framework picks it */
 /** How many resolvers each environment chains, read once from the config */
 function resolverCountsOf(config: Config): Map<string, number> {
   return new Map(
@@ -251,6 +250,7 @@ function resolverCountsOf(config: Config): Map<string, number> {
   );
 }
 
+/** How many resolvers the request's environment chains, the environment picked as the framework picks it */
 function resolverCount(
   counts: Map<string, number>,
   query: Record<string, unknown>,
