@@ -1,6 +1,5 @@
 import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { isError } from '@backstage/errors';
 import {
   EntityProvider,
   EntityProviderConnection,
@@ -15,7 +14,7 @@ import {
 } from './config';
 import { orgEntities, WorkspaceRead } from './entities';
 import { OrgRunMetrics } from './metrics';
-import { describeLimitReached, limitReached, listRun } from './runLimits';
+import { describeRunFailure, listRun } from './runLimits';
 
 /** What one provider runs with */
 interface ProviderOptions {
@@ -133,12 +132,10 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
       });
     } catch (error) {
       const seconds = (Date.now() - started) / 1000;
-      metrics?.failed(id, seconds, limitReached(error, deadline));
-      const reason =
-        describeLimitReached(error, key, limits) ??
-        (isError(error) ? error.message : String(error));
+      const failure = describeRunFailure(error, deadline, key, limits);
+      metrics?.failed(id, seconds, failure.limit);
       this.#logger.error(
-        `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${reason}`,
+        `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${failure.reason}`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
+import { isError } from '@backstage/errors';
 import { durationToMilliseconds, HumanDuration } from '@backstage/types';
 import { BitbucketLimitReachedError } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { ListRun } from './BitbucketOrgClient';
@@ -76,27 +77,23 @@ export function listRun(
   };
 }
 
-/** A reached limit, with the config key that raises it */
-export function describeLimitReached(
-  error: unknown,
-  key: string,
-  limits: RunLimits,
-): string | undefined {
-  if (!(error instanceof BitbucketLimitReachedError)) {
-    return undefined;
-  }
-  return error.limit === 'maxBytes'
-    ? `${error.message}. The run stopped at ${key}.limits.maxBytes (${limits.maxBytes} bytes per run)`
-    : `${error.message}. The run stopped at ${key}.limits.maxMembers (${limits.maxMembers} members per run)`;
-}
-
-/** Which limit, by its config name, ended a run; undefined when none did */
-export function limitReached(
+/** Why a run failed, for the log, and the limit that ended it, by its name under `limits`, for the metric */
+export function describeRunFailure(
   error: unknown,
   deadline: AbortSignal,
-): string | undefined {
+  key: string,
+  limits: RunLimits,
+): { reason: string; limit?: string } {
+  const reason = isError(error) ? error.message : String(error);
   if (error instanceof BitbucketLimitReachedError) {
-    return error.limit === 'maxBytes' ? 'maxBytes' : 'maxMembers';
+    // maxItems and maxPages both come from limits.maxMembers
+    const limit = error.limit === 'maxBytes' ? 'maxBytes' : 'maxMembers';
+    const unit = limit === 'maxBytes' ? 'bytes' : 'members';
+    return {
+      limit,
+      reason: `${reason}. The run stopped at ${key}.limits.${limit} (${limits[limit]} ${unit} per run)`,
+    };
   }
-  return deadline.aborted ? 'runTimeout' : undefined;
+  // the shared client's message names limits.runTimeout already
+  return { reason, limit: deadline.aborted ? 'runTimeout' : undefined };
 }
