@@ -42,7 +42,8 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
   const configured: ConfiguredWorkspace[] = [];
   const configs = providers.keys().map(id => {
     const c = providers.getConfig(id);
-    const workspaces = readWorkspaces(c, id);
+    const key = `${CONFIG_ROOT}.${id}`;
+    const workspaces = readWorkspaces(c, key);
     configured.push(...workspaces);
     const schedule = c.has('schedule')
       ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
@@ -52,11 +53,11 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
     return {
       id,
       workspaces: workspaces.map(w => w.slug),
-      credential: readCredential(c, id),
-      tokenUrl: readUrl(c, id, 'tokenUrl', BITBUCKET_CLOUD_URLS.tokenUrl),
-      apiBaseUrl: readUrl(c, id, 'apiBaseUrl', BITBUCKET_CLOUD_URLS.apiBaseUrl),
+      credential: readCredential(c, key),
+      tokenUrl: readUrl(c, key, 'tokenUrl'),
+      apiBaseUrl: readUrl(c, key, 'apiBaseUrl'),
       schedule,
-      limits: readRunLimits(c, `${CONFIG_ROOT}.${id}`, schedule),
+      limits: readRunLimits(c, key, schedule),
     };
   });
   refuseSharedGroupNames(configured);
@@ -66,20 +67,17 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
 /** A slug and the config key it came from */
 type ConfiguredWorkspace = { slug: string; key: string };
 
-function readWorkspaces(c: Config, id: string): ConfiguredWorkspace[] {
+function readWorkspaces(c: Config, key: string): ConfiguredWorkspace[] {
   const one = c.getOptionalString('workspace');
   const list = c.getOptionalStringArray('workspaces');
   if ((one === undefined) === (list === undefined) || list?.length === 0) {
     throw new Error(
-      `${CONFIG_ROOT}.${id} needs exactly one of workspace (a slug) and workspaces (a list of slugs)`,
+      `${key} needs exactly one of workspace (a slug) and workspaces (a list of slugs)`,
     );
   }
   const workspaces = list
-    ? list.map((slug, i) => ({
-        slug,
-        key: `${CONFIG_ROOT}.${id}.workspaces[${i}]`,
-      }))
-    : [{ slug: one!, key: `${CONFIG_ROOT}.${id}.workspace` }];
+    ? list.map((slug, i) => ({ slug, key: `${key}.workspaces[${i}]` }))
+    : [{ slug: one!, key: `${key}.workspace` }];
   const wrong = workspaces.find(({ slug }) => !WORKSPACE_SLUG.test(slug));
   if (wrong) {
     const got = JSON.stringify(wrong.slug);
@@ -90,11 +88,11 @@ function readWorkspaces(c: Config, id: string): ConfiguredWorkspace[] {
   return workspaces;
 }
 
-function readCredential(c: Config, id: string): OrgCredential {
+function readCredential(c: Config, key: string): OrgCredential {
   const hasConsumer = c.has('clientId') || c.has('clientSecret');
   if (hasConsumer === c.has('apiToken')) {
     throw new Error(
-      `${CONFIG_ROOT}.${id} needs exactly one credential: clientId and clientSecret (an OAuth consumer of the workspace), or apiToken.email and apiToken.token (an Atlassian API token)`,
+      `${key} needs exactly one credential: clientId and clientSecret (an OAuth consumer of the workspace), or apiToken.email and apiToken.token (an Atlassian API token)`,
     );
   }
   // getString names the full config path when the value is missing
@@ -126,13 +124,11 @@ function refuseSharedGroupNames(workspaces: ConfiguredWorkspace[]) {
   }
 }
 
-function readUrl(c: Config, id: string, key: string, fallback: string) {
-  const value = c.getOptionalString(key) ?? fallback;
+function readUrl(c: Config, key: string, name: 'tokenUrl' | 'apiBaseUrl') {
+  const value = c.getOptionalString(name) ?? BITBUCKET_CLOUD_URLS[name];
   if (!/^https?:\/\//.test(value) || !URL.canParse(value)) {
     const got = JSON.stringify(value);
-    throw new Error(
-      `${CONFIG_ROOT}.${id}.${key} must be an http(s) URL, got ${got}`,
-    );
+    throw new Error(`${key}.${name} must be an http(s) URL, got ${got}`);
   }
   return value;
 }
