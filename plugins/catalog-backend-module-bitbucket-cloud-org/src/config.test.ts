@@ -32,6 +32,7 @@ describe('readOrgProviderConfigs', () => {
     ).toEqual([
       {
         id: 'acme',
+        configKey: 'catalog.providers.bitbucketCloudOrg.acme',
         workspaces: ['acme'],
         credential: { clientId: 'id', clientSecret: 'secret' },
         tokenUrl: 'https://bitbucket.org/site/oauth2/access_token',
@@ -46,6 +47,7 @@ describe('readOrgProviderConfigs', () => {
       },
       {
         id: 'other',
+        configKey: 'catalog.providers.bitbucketCloudOrg.other',
         workspaces: ['other-co', 'beta'],
         credential: { email: 'svc@example.com', token: 'api-token' },
         tokenUrl: 'http://127.0.0.1:7010/site/oauth2/access_token',

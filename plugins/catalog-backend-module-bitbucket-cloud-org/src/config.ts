@@ -7,7 +7,7 @@ import { BITBUCKET_CLOUD_URLS } from '@bitbucket-signin/plugin-bitbucket-cloud-c
 import { ownersGroupName, workspaceGroupName } from './entities';
 import { readRunLimits, RunLimits } from './runLimits';
 
-export const CONFIG_ROOT = 'catalog.providers.bitbucketCloudOrg';
+const CONFIG_ROOT = 'catalog.providers.bitbucketCloudOrg';
 
 const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   frequency: { minutes: 30 },
@@ -25,6 +25,8 @@ export type OrgCredential =
 export interface OrgProviderConfig {
   /** The key under catalog.providers.bitbucketCloudOrg */
   id: string;
+  /** `catalog.providers.bitbucketCloudOrg.<id>`, which messages name */
+  configKey: string;
   workspaces: string[];
   credential: OrgCredential;
   tokenUrl: string;
@@ -52,6 +54,7 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
       : DEFAULT_SCHEDULE;
     return {
       id,
+      configKey: key,
       workspaces: workspaces.map(w => w.slug),
       credential: readCredential(c, key),
       tokenUrl: readUrl(c, key, 'tokenUrl'),

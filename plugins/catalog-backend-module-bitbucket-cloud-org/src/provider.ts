@@ -7,11 +7,7 @@ import {
 import type { MetricsService } from '@backstage/backend-plugin-api/alpha';
 import { recordBitbucketRequests } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { BitbucketOrgClient } from './BitbucketOrgClient';
-import {
-  CONFIG_ROOT,
-  OrgProviderConfig,
-  readOrgProviderConfigs,
-} from './config';
+import { OrgProviderConfig, readOrgProviderConfigs } from './config';
 import { orgEntities, WorkspaceRead } from './entities';
 import { OrgRunMetrics } from './metrics';
 import { describeRunFailure, listRun } from './runLimits';
@@ -54,11 +50,7 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
         new BitbucketCloudOrgEntityProvider({
           ...options,
           config: providerConfig,
-          client: new BitbucketOrgClient({
-            ...providerConfig,
-            configKey: `${CONFIG_ROOT}.${providerConfig.id}`,
-            onRequest,
-          }),
+          client: new BitbucketOrgClient({ ...providerConfig, onRequest }),
           metrics: runMetrics,
         }),
     );
@@ -91,8 +83,7 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
       throw new Error(`${this.getProviderName()} is not connected yet`);
     }
     const { config, client, metrics } = this.#options;
-    const { id, workspaces, tokenUrl, limits } = config;
-    const key = `${CONFIG_ROOT}.${id}`;
+    const { id, configKey, workspaces, tokenUrl, limits } = config;
     const plural = workspaces.length > 1 ? 's' : '';
     const named = `Bitbucket Cloud workspace${plural} ${workspaces.join(', ')}`;
     const started = Date.now();
@@ -132,10 +123,10 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
       });
     } catch (error) {
       const seconds = (Date.now() - started) / 1000;
-      const failure = describeRunFailure(error, deadline, key, limits);
+      const failure = describeRunFailure(error, deadline, configKey, limits);
       metrics?.failed(id, seconds, failure.limit);
       this.#logger.error(
-        `Could not refresh the Users and Groups of ${named} (${key}); the catalog keeps those of the last successful run. ${failure.reason}`,
+        `Could not refresh the Users and Groups of ${named} (${configKey}); the catalog keeps those of the last successful run. ${failure.reason}`,
       );
     }
   }
