@@ -9,7 +9,7 @@ import { recordBitbucketRequests } from '@bitbucket-signin/plugin-bitbucket-clou
 import { BitbucketOrgClient } from './BitbucketOrgClient';
 import { OrgProviderConfig, readOrgProviderConfigs } from './config';
 import { orgEntities, WorkspaceRead } from './entities';
-import { OrgRunMetrics } from './metrics';
+import { OrgRunMetrics, orgRunMetrics } from './metrics';
 import { describeRunFailure, listRun } from './runLimits';
 
 /** What one provider runs with */
@@ -44,7 +44,7 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
   ): BitbucketCloudOrgEntityProvider[] {
     const { metrics } = options;
     const onRequest = metrics && recordBitbucketRequests(metrics);
-    const runMetrics = metrics && new OrgRunMetrics(metrics);
+    const runMetrics = metrics && orgRunMetrics(metrics);
     return readOrgProviderConfigs(config).map(
       providerConfig =>
         new BitbucketCloudOrgEntityProvider({
