@@ -12,7 +12,6 @@ import { orgEntities, WorkspaceRead } from './entities';
 import { OrgRunMetrics, orgRunMetrics } from './metrics';
 import { describeRunFailure, listRun } from './runLimits';
 
-/** What one provider runs with */
 interface ProviderOptions {
   config: OrgProviderConfig;
   client: BitbucketOrgClient;
@@ -92,19 +91,16 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
     const run = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
       const read: WorkspaceRead[] = [];
-      let members = 0;
+      let membersRead = 0;
       for (const slug of workspaces) {
         // what the run has left, for each of this workspace's two lists
-        const left = listRun(run, limits, members, workspaces.length);
-        const workspace: WorkspaceRead = {
-          slug,
-          members: await client.listMembers(slug, left),
-          owners: await client.listOwners(slug, left),
-          // the workspace's page on Bitbucket, on the host the token comes from
-          location: `url:${new URL(tokenUrl).origin}/${slug}`,
-        };
-        members += workspace.members.length;
-        read.push(workspace);
+        const left = listRun(run, limits, membersRead, workspaces.length);
+        const members = await client.listMembers(slug, left);
+        const owners = await client.listOwners(slug, left);
+        // the workspace's page on Bitbucket, on the host the token comes from
+        const location = `url:${new URL(tokenUrl).origin}/${slug}`;
+        read.push({ slug, members, owners, location });
+        membersRead += members.length;
       }
       const entities = orgEntities(read);
       const locationKey = this.getProviderName();
@@ -114,11 +110,11 @@ export class BitbucketCloudOrgEntityProvider implements EntityProvider {
       });
       const ms = Date.now() - started;
       this.#logger.info(
-        `Read ${members} members of ${named} and applied ${entities.length} Users and Groups in ${ms} ms`,
+        `Read ${membersRead} members of ${named} and applied ${entities.length} Users and Groups in ${ms} ms`,
       );
       metrics?.succeeded(id, {
         seconds: ms / 1000,
-        members,
+        members: membersRead,
         entities: entities.length,
       });
     } catch (error) {
