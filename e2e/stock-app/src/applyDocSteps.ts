@@ -33,10 +33,8 @@ async function newestRelease(appDir: string) {
   const versions = await Promise.all(names.map(n => latestOf(registry, n)));
   const packages = names.map((name, i) => ({ name, version: versions[i] }));
   const file = `${appDir}/../newest-release.json`;
-  fs.writeFileSync(
-    file,
-    JSON.stringify({ releaseVersion: 'newest', packages }),
-  );
+  const manifest = { releaseVersion: 'newest', packages };
+  fs.writeFileSync(file, JSON.stringify(manifest));
   return { BACKSTAGE_MANIFEST_FILE: file };
 }
 

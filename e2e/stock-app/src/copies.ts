@@ -29,9 +29,8 @@ export function copiesOf(appDir: string, names: string[]) {
   const pattern = `**/node_modules/{${names.join(',')}}/package.json`;
   const files = fs.globSync(pattern, { cwd: appDir });
   const found = new Map(names.map(name => [name, [] as string[]]));
-  for (const file of new Set(
-    files.map(f => fs.realpathSync(`${appDir}/${f}`)),
-  )) {
+  const real = new Set(files.map(f => fs.realpathSync(`${appDir}/${f}`)));
+  for (const file of real) {
     const { name, version } = JSON.parse(fs.readFileSync(file, 'utf8'));
     const where = path.relative(appDir, path.dirname(file));
     found.get(name)?.push(`${version} (${where})`);

@@ -27,11 +27,8 @@ export async function packAll(packDir: string): Promise<Tarball[]> {
     const entries = execFileSync('tar', ['tzf', file], { encoding: 'utf8' });
     const dist = entries.includes('package/dist/');
     const src = entries.includes('package/src/');
-    check(
-      `tarball ${name}`,
-      dist && !src,
-      `${dist ? '' : 'no dist/; '}${src ? 'ships src/' : ''}`,
-    );
+    const why = `${dist ? '' : 'no dist/; '}${src ? 'ships src/' : ''}`;
+    check(`tarball ${name}`, dist && !src, why);
     tarballs.push({ name, file });
   }
   return tarballs;

@@ -14,9 +14,7 @@ const YARN_VARS =
  */
 export function appEnv(extra: Record<string, string> = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  Object.keys(env)
-    .filter(key => YARN_VARS.test(key))
-    .forEach(key => delete env[key]);
+  for (const key of Object.keys(env)) if (YARN_VARS.test(key)) delete env[key];
   delete env.CI; // as on an admin's machine, where Yarn writes the lockfile
   const ours = (dir: string) =>
     dir.startsWith(repoRoot) || dir === process.env.BERRY_BIN_FOLDER;

@@ -2,9 +2,12 @@
 
 const checks: { name: string; ok: boolean }[] = [];
 const timings: { title: string; ms: number }[] = [];
+const totals: { prefix: string; title: string }[] = [];
 const started = Date.now();
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const line = (ms: number, title: string) =>
+  console.log(`${seconds(ms).padStart(8)}  ${title}`);
 
 export const tail = (text: string, lines = 40) =>
   text.trimEnd().split('\n').slice(-lines).join('\n');
@@ -15,10 +18,7 @@ export function check(name: string, ok: boolean, detail?: string) {
 }
 
 /** One timed step; a throw fails the check named `title` and returns undefined */
-export async function step<T>(
-  title: string,
-  body: () => Promise<T>,
-): Promise<T | undefined> {
+export async function step<T>(title: string, body: () => Promise<T>) {
   const t0 = Date.now();
   console.log(`\n=== ${title} (at ${seconds(t0 - started)})`);
   try {
@@ -34,13 +34,20 @@ export async function step<T>(
   }
 }
 
-/** The step times, then the closing line `.ci/run` adds up; returns the number of failures */
+/** A closing line: the times of the steps whose titles start with `prefix`, added up */
+export const total = (prefix: string, title: string) =>
+  totals.push({ prefix, title });
+
+/** The step times, the totals, then the closing line `.ci/run` adds up; returns the number of failures */
 export function summary(): number {
   console.log('\n=== wall time per step');
-  for (const { title, ms } of timings) {
-    console.log(`${seconds(ms).padStart(8)}  ${title}`);
+  timings.forEach(({ title, ms }) => line(ms, title));
+  for (const { prefix, title } of totals) {
+    const steps = timings.filter(t => t.title.startsWith(prefix));
+    const ms = steps.reduce((sum, t) => sum + t.ms, 0);
+    line(ms, title);
   }
-  console.log(`${seconds(Date.now() - started).padStart(8)}  total`);
+  line(Date.now() - started, 'total: the whole check, packing included');
   const failed = checks.filter(c => !c.ok).map(c => `\n- ${c.name}`);
   if (failed.length) console.log(`\nfailed:${failed.join('')}`);
   const passed = checks.length - failed.length;

@@ -25,10 +25,7 @@ async function consent(authorizeUrl: string) {
 type Identity = { displayName: string; userEntityRef: string };
 
 /** The demo user's identity, once the backend and the catalog are up; or why not */
-async function signedIn(
-  app: string,
-  backend: string,
-): Promise<Identity | string> {
+async function signedIn(app: string, backend: string) {
   const options = { backendUrl: backend, appOrigin: app, consent };
   const { response, error, status } = await signInThroughBackstage(options);
   const identity = response?.backstageIdentity?.identity;
@@ -56,8 +53,6 @@ export async function startApp(dir: string, steps: DocStep[], t: Tarball[]) {
     const callback = `${backend}/api/auth/bitbucket/handler/frame`;
     const flags = `--port ${ports[2]} --callback-url ${callback}`;
     started.push(start(`${npx} ${flags}`, dir));
-
-    // The doc's app-config.local.yaml with the simulator's address, and the ports
     const local = fs.readFileSync(`${dir}/app-config.local.yaml`, 'utf8');
     if (!local.match(DOC_SIMULATOR)) throw new Error('no simulator at :7010');
     const listen = `{ host: 127.0.0.1, port: ${ports[1]} }`;
@@ -78,9 +73,7 @@ export async function startApp(dir: string, steps: DocStep[], t: Tarball[]) {
       if (typeof last === 'object') return { app, ...last, log, stop };
       await new Promise(resolve => setTimeout(resolve, 2000));
     }
-    throw new Error(
-      `${DEMO_USER} did not sign in over HTTP: ${last}\n${log()}`,
-    );
+    throw new Error(`no sign-in in 5 minutes: ${last}\n${log()}`);
   } catch (error) {
     await stop();
     throw error;
