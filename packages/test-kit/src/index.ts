@@ -22,8 +22,6 @@ export { startBackendProcess } from './backendProcess';
 export type { BackendProcess } from './backendProcess';
 export { chromiumLaunchOptions } from './chromium';
 export { createTestDatabase } from './testDatabase';
-export { findPostgresBinDir, startTestPostgres } from './postgres';
-export type { TestPostgres, TestPostgresOptions } from './postgres';
 export {
   simulatedBitbucketConfig,
   startSimulatedBitbucket,

@@ -1,3 +1,4 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   BitbucketSimulator,
   demoUsers,
@@ -17,15 +18,44 @@ import {
   refreshBackstageSession,
   BackendProcess,
   startBackendProcess,
-  startTestPostgres,
   startTestRedis,
-  TestPostgres,
   TestRedis,
 } from '@bitbucket-signin/test-kit';
 
 jest.setTimeout(180_000);
 
 const repoRoot = path.resolve(__dirname, '../../../..');
+
+/**
+ * TestDatabases' PostgreSQL versions from 13 up; the one used is the one whose
+ * connection string is set (CI's comes from scripts/test-postgres.sh). Docker
+ * is never tried.
+ */
+const postgresIds: TestDatabaseId[] = [
+  'POSTGRES_18',
+  'POSTGRES_17',
+  'POSTGRES_16',
+  'POSTGRES_15',
+  'POSTGRES_14',
+  'POSTGRES_13',
+];
+// Outside the describe block on purpose: TestDatabases drops its databases in
+// an afterAll of this scope, which Jest runs after the describe block's
+// afterAll has stopped the replicas (PostgreSQL drops no database in use).
+const databases = TestDatabases.create({
+  ids: postgresIds,
+  disableDocker: true,
+});
+const postgresId = postgresIds.find(id => databases.supports(id));
+const noPostgres =
+  'The replicas test needs a PostgreSQL server and none is configured: set ' +
+  'BACKSTAGE_TEST_DATABASE_POSTGRES<major>_CONNECTION_STRING (<major> is ' +
+  "the server's, 13 to 18), which @backstage/backend-test-utils' " +
+  'TestDatabases reads, to ' +
+  'postgresql://<role with CREATEDB>:<password>@<host>:<port>. For a ' +
+  "throwaway server from Debian's postgresql package, run " +
+  '`eval "$(scripts/test-postgres.sh start)"` at the repository root ' +
+  '(and `scripts/test-postgres.sh stop` afterwards). Docker is not used.';
 
 /** Bitbucket demo user → the catalog User that app-config.production.yaml's resolvers pick */
 const expected: Record<string, { ref: string; displayName: string }> = {
@@ -90,10 +120,13 @@ async function fetchOwnUserEntity(backendUrl: string, token: string) {
 /**
  * Two real packages/backend processes (replicas A and B) on one real
  * PostgreSQL, configured with app-config.production.yaml from POSTGRES_*
- * and APP_BASE_URL, as they would run behind one load balancer URL.
+ * and APP_BASE_URL, as they would run behind one load balancer URL. They
+ * share the one database TestDatabases made for this file, a schema per
+ * plugin in it (production's default is a database per plugin).
  */
 describe('two backend replicas sharing PostgreSQL', () => {
-  let pg: TestPostgres | undefined;
+  /** The one database both replicas use, which TestDatabases made for this file */
+  let db: Awaited<ReturnType<TestDatabases['init']>>;
   /** The cache both replicas share, as backend.cache in a deployment of several */
   let redis: TestRedis | undefined;
   let simulator: BitbucketSimulator | undefined;
@@ -176,7 +209,10 @@ describe('two backend replicas sharing PostgreSQL', () => {
   }
 
   beforeAll(async () => {
-    pg = await startTestPostgres();
+    if (!postgresId) throw new Error(noPostgres);
+    db = await databases.init(postgresId);
+    // what TestDatabases parsed from the connection string, and its database
+    const pg = db.client.config.connection as Record<string, string | number>;
     redis = await startTestRedis();
 
     const [portA, portB, publicPort] = [
@@ -207,16 +243,17 @@ describe('two backend replicas sharing PostgreSQL', () => {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       APP_BASE_URL: publicUrl,
-      POSTGRES_HOST: pg.host,
+      POSTGRES_HOST: String(pg.host),
       POSTGRES_PORT: String(pg.port),
-      POSTGRES_USER: pg.user,
-      POSTGRES_PASSWORD: pg.password,
+      POSTGRES_USER: String(pg.user),
+      POSTGRES_PASSWORD: String(pg.password),
       AUTH_BITBUCKET_CLIENT_ID: 'replicas-client-id',
       AUTH_BITBUCKET_CLIENT_SECRET: clientSecret,
     };
     const start = (name: string, port: number) => {
-      // Only what differs from production: the listen port, Bitbucket's URLs,
-      // and the org provider reading the simulator's acme workspace
+      // Only what differs from production: the listen port, the database
+      // (TestDatabases' one, a schema per plugin), Bitbucket's URLs, and the
+      // org provider reading the simulator's acme workspace
       const overrides = path.join(
         configDir!,
         `app-config.replica-${name}.yaml`,
@@ -227,6 +264,10 @@ describe('two backend replicas sharing PostgreSQL', () => {
           backend: {
             listen: { port, host: '127.0.0.1' },
             cache: { store: 'redis', connection: redis!.url },
+            database: {
+              pluginDivisionMode: 'schema',
+              connection: { database: pg.database },
+            },
           },
           auth: {
             providers: {
@@ -284,21 +325,22 @@ describe('two backend replicas sharing PostgreSQL', () => {
   afterAll(async () => {
     await Promise.allSettled(replicas.map(r => r.stop()));
     await simulator?.stop();
-    await pg?.stop();
     await redis?.stop();
     if (configDir) fs.rmSync(configDir, { recursive: true, force: true });
   });
 
-  it('keeps its data in the shared PostgreSQL, not SQLite', () => {
-    const databases = pg!
-      .psql('SELECT datname FROM pg_database ORDER BY datname')
-      .split('\n');
-    expect(databases).toEqual(
-      expect.arrayContaining([
-        'backstage_plugin_auth',
-        'backstage_plugin_catalog',
-      ]),
+  it('keeps its data in the shared PostgreSQL, not SQLite', async () => {
+    const { rows: schemas } = await db.raw(
+      'SELECT nspname FROM pg_namespace ORDER BY nspname',
     );
+    expect(schemas.map((row: { nspname: string }) => row.nspname)).toEqual(
+      expect.arrayContaining(['auth', 'catalog']),
+    );
+    // the org provider's Users, which both replicas sign in against
+    const [{ count }] = await db('catalog.final_entities').count({
+      count: '*',
+    });
+    expect(Number(count)).toBeGreaterThan(0);
   });
 
   it('completes on replica B a sign-in started on replica A, and the other way round', async () => {
