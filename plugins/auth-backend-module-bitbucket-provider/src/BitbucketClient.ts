@@ -46,7 +46,9 @@ export class BitbucketClient {
     accessToken: string,
     timeoutMs: number,
   ): Promise<BitbucketIdentity> {
-    return withDeadline(timeoutMs, step => this.#fetchIdentity(accessToken, step));
+    return withDeadline(timeoutMs, step =>
+      this.#fetchIdentity(accessToken, step),
+    );
   }
 
   async #fetchIdentity(

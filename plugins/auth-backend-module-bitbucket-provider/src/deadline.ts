@@ -12,9 +12,7 @@ export async function withDeadline<T>(
   const controller = new AbortController();
   const timer = setTimeout(
     () =>
-      controller.abort(
-        new DOMException('The deadline passed', 'TimeoutError'),
-      ),
+      controller.abort(new DOMException('The deadline passed', 'TimeoutError')),
     timeoutMs,
   );
   try {
