@@ -3,10 +3,11 @@ import {
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
+  aliceByEmail,
   startAuthBackend,
-  userEntity,
   testConsumer,
 } from './__testUtils__/startAuthBackend';
+import { forgedState, postMessageTarget } from './__testUtils__/forgedCallback';
 
 const consumer = testConsumer('bad-input');
 
@@ -42,13 +43,9 @@ describe('bad input on the callback', () => {
     backend = await startAuthBackend({
       simulator,
       consumer,
-      entities: [
-        userEntity('alice', { profile: { email: 'alice@example.com' } }),
-      ],
+      entities: aliceByEmail.entities,
       providerConfig: {
-        signIn: {
-          resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }],
-        },
+        signIn: aliceByEmail.signIn,
       },
     });
   });
@@ -188,21 +185,9 @@ describe('bad input on the callback', () => {
     },
   );
 
-  // The state is not signed: anyone can write one. These callbacks carry no
-  // nonce cookie, as from a link sent to a victim.
-  function forgedState(fields: Record<string, string>) {
-    return Buffer.from(new URLSearchParams(fields).toString()).toString('hex');
-  }
-
-  function postMessageTarget(body: string) {
-    return body.match(/var origin = decodeURIComponent\('([^']*)'\)/)?.[1];
-  }
-
   it('never redirects a forged callback outside the app', async () => {
     const state = forgedState({
-      nonce: 'abc',
-      env: 'development',
-      flow: 'redirect',
+            flow: 'redirect',
       redirectUrl: 'https://evil.example/phish',
     });
     const res = await fetch(
@@ -219,9 +204,7 @@ describe('bad input on the callback', () => {
 
   it('never posts the outcome of a forged callback to an origin outside the app', async () => {
     const state = forgedState({
-      nonce: 'abc',
-      env: 'development',
-      origin: 'https://evil.example',
+            origin: 'https://evil.example',
     });
     const result = await callback(`state=${state}`, '');
     expectCleanRefusal(result);
@@ -252,9 +235,7 @@ describe('bad input on the callback', () => {
     'refuses %s before anything reads it, posting nothing to the forged origin',
     async (_, query, parameter) => {
       const forged = forgedState({
-        nonce: 'abc',
-        env: 'development',
-        origin: 'https://evil.example',
+                origin: 'https://evil.example',
       });
       const result = await callback(query(forged), '');
       expect(result.status).toBe(400);

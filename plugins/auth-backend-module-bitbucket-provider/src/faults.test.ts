@@ -4,8 +4,8 @@ import {
   startBitbucketSimulator,
 } from '@bitbucket-signin/bitbucket-cloud-simulator';
 import {
+  aliceByEmail,
   startAuthBackend,
-  userEntity,
   testConsumer,
 } from './__testUtils__/startAuthBackend';
 import {
@@ -65,14 +65,10 @@ describe('Bitbucket faults', () => {
     backend = await startAuthBackend({
       simulator,
       consumer,
-      entities: [
-        userEntity('alice', { profile: { email: 'alice@example.com' } }),
-      ],
+      entities: aliceByEmail.entities,
       providerConfig: {
         timeout: TIMEOUT_MS,
-        signIn: {
-          resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }],
-        },
+        signIn: aliceByEmail.signIn,
       },
     });
   });

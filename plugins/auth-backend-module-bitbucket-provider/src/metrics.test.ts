@@ -9,9 +9,9 @@ import {
   signInThroughBackstage,
 } from '@bitbucket-signin/test-kit';
 import {
+  aliceByEmail,
   startAuthBackend,
   testConsumer,
-  userEntity,
 } from './__testUtils__/startAuthBackend';
 
 const consumer = testConsumer('metrics-test');
@@ -26,9 +26,7 @@ describe("sign-in metrics through Backstage's metrics service", () => {
     backend = await startAuthBackend({
       simulator,
       consumer,
-      entities: [
-        userEntity('alice', { profile: { email: 'alice@example.com' } }),
-      ],
+      entities: aliceByEmail.entities,
       extraFeatures: [metricsServiceFactory],
       providerConfig: {
         signIn: {

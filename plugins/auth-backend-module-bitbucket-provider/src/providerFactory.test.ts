@@ -14,6 +14,7 @@ import {
   testConsumer,
   userEntity,
 } from './__testUtils__/startAuthBackend';
+import { forgedState, postMessageTarget } from './__testUtils__/forgedCallback';
 
 const consumer = testConsumer('factory-test');
 const uuidOf = (username: string) =>
@@ -21,12 +22,6 @@ const uuidOf = (username: string) =>
 const entities = ['alice', 'dave'].map(name =>
   userEntity(name, {}, { 'bitbucket.org/user-id': uuidOf(`${name}-bb`) }),
 );
-
-function forgedState(fields: Record<string, string>) {
-  return Buffer.from(new URLSearchParams(fields).toString()).toString('hex');
-}
-const postMessageTarget = (body: string) =>
-  body.match(/var origin = decodeURIComponent\('([^']*)'\)/)?.[1];
 
 describe("the docs' custom-resolver recipe, as written", () => {
   const recipe = loadDocRecipe('Admit only workspace owners');
@@ -68,9 +63,7 @@ describe("the docs' custom-resolver recipe, as written", () => {
 
   it('keeps the callback-origin guard: nothing is posted to a forged origin', async () => {
     const state = forgedState({
-      nonce: 'abc',
-      env: 'development',
-      origin: 'https://evil.example',
+            origin: 'https://evil.example',
     });
     for (const query of [`state=${state}`, `state=${state}&state=x`]) {
       const res = await fetch(

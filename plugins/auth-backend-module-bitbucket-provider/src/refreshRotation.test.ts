@@ -7,9 +7,9 @@ import {
   signInThroughBackstage,
 } from '@bitbucket-signin/test-kit';
 import {
+  aliceByEmail,
   startAuthBackend,
   testConsumer,
-  userEntity,
 } from './__testUtils__/startAuthBackend';
 
 const consumer = testConsumer('rotation-test');
@@ -32,13 +32,9 @@ describe('tabs refreshing one session at once', () => {
     backend = await startAuthBackend({
       simulator,
       consumer,
-      entities: [
-        userEntity('alice', { profile: { email: 'alice@example.com' } }),
-      ],
+      entities: aliceByEmail.entities,
       providerConfig: {
-        signIn: {
-          resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }],
-        },
+        signIn: aliceByEmail.signIn,
         ...providerConfig,
       },
     });

@@ -43,6 +43,12 @@ export function userEntity(
   };
 }
 
+/** alice, whom the email resolver finds by alice-bb's confirmed address */
+export const aliceByEmail = {
+  entities: [userEntity('alice', { profile: { email: 'alice@example.com' } })],
+  signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityProfileEmail' }] },
+};
+
 /** The real auth plugin with this module, a mock catalog, and the provider pointed at the simulator */
 export async function startAuthBackend(options: {
   simulator: BitbucketSimulator;
