@@ -187,7 +187,7 @@ describe('bad input on the callback', () => {
 
   it('never redirects a forged callback outside the app', async () => {
     const state = forgedState({
-            flow: 'redirect',
+      flow: 'redirect',
       redirectUrl: 'https://evil.example/phish',
     });
     const res = await fetch(
@@ -204,7 +204,7 @@ describe('bad input on the callback', () => {
 
   it('never posts the outcome of a forged callback to an origin outside the app', async () => {
     const state = forgedState({
-            origin: 'https://evil.example',
+      origin: 'https://evil.example',
     });
     const result = await callback(`state=${state}`, '');
     expectCleanRefusal(result);
@@ -235,7 +235,7 @@ describe('bad input on the callback', () => {
     'refuses %s before anything reads it, posting nothing to the forged origin',
     async (_, query, parameter) => {
       const forged = forgedState({
-                origin: 'https://evil.example',
+        origin: 'https://evil.example',
       });
       const result = await callback(query(forged), '');
       expect(result.status).toBe(400);

@@ -63,7 +63,7 @@ describe("the docs' custom-resolver recipe, as written", () => {
 
   it('keeps the callback-origin guard: nothing is posted to a forged origin', async () => {
     const state = forgedState({
-            origin: 'https://evil.example',
+      origin: 'https://evil.example',
     });
     for (const query of [`state=${state}`, `state=${state}&state=x`]) {
       const res = await fetch(
