@@ -22,8 +22,9 @@ export interface Config {
           /** Deadline for each call to Bitbucket Cloud: milliseconds, or a duration such as '10s'. Default 10 seconds */
           timeout?: number | HumanDuration | string;
           /**
-           * How long the result of a session refresh is handed to other tabs (and replicas) that
-           * refresh with the same refresh token, which Bitbucket rotates on every use: milliseconds,
+           * How long the tokens of a session refresh are handed to other tabs (and replicas) that
+           * refresh with the same refresh token, which Bitbucket rotates on every use, and to a
+           * refresh tried again after Bitbucket failed once it had rotated the token: milliseconds,
            * or a duration such as '30s'. 0 turns it off. Default 30 seconds. With several replicas,
            * configure backend.cache with a store they share
            */

@@ -71,9 +71,32 @@ export function createBitbucketAuthenticator(
         allowedWorkspaces: workspaces,
         onRequest,
       });
+      /**
+       * The identity behind the new tokens, checked against the allow-list
+       * on every sign-in and refresh: removal from the workspace ends
+       * access at the next refresh
+       */
+      const toResult = async (tokens: BitbucketTokens): Promise<Result> => {
+        const fullProfile = await client.fetchIdentity(
+          tokens.accessToken,
+          timeoutMs,
+        );
+        assertMemberOfAllowedWorkspace(fullProfile, workspaces, logger);
+        return {
+          fullProfile,
+          session: {
+            accessToken: tokens.accessToken,
+            tokenType: tokens.tokenType ?? 'bearer',
+            scope: tokens.scope ?? '',
+            expiresInSeconds: tokens.expiresInSeconds,
+            refreshToken: tokens.refreshToken,
+          },
+        };
+      };
       return {
         callbackUrl,
         timeoutMs,
+        toResult,
         tokenEndpoint: new BitbucketTokenEndpoint({
           tokenUrl,
           clientId,
@@ -82,32 +105,14 @@ export function createBitbucketAuthenticator(
           deadlineConfigKey: 'auth.providers.bitbucket.<environment>.timeout',
           onRequest,
         }),
-        /**
-         * The identity behind the new tokens, checked against the allow-list
-         * on every sign-in and refresh: removal from the workspace ends
-         * access at the next refresh
-         */
-        async toResult(tokens: BitbucketTokens): Promise<Result> {
-          const fullProfile = await client.fetchIdentity(
-            tokens.accessToken,
-            timeoutMs,
-          );
-          assertMemberOfAllowedWorkspace(fullProfile, workspaces, logger);
-          return {
-            fullProfile,
-            session: {
-              accessToken: tokens.accessToken,
-              tokenType: tokens.tokenType ?? 'bearer',
-              scope: tokens.scope ?? '',
-              expiresInSeconds: tokens.expiresInSeconds,
-              refreshToken: tokens.refreshToken,
-            },
-          };
-        },
-        reuse: new RefreshReuse<Result>({
+        // Bitbucket's answer is what the window keeps, not the identity
+        // built from it: a refresh that failed after Bitbucket rotated the
+        // token finds the new tokens when it is tried again
+        reuse: new RefreshReuse<BitbucketTokens, Result>({
           cache,
           windowMs: providerConfig.refreshReuseWindowMs,
           waitMs: timeoutMs,
+          use: toResult,
           onReuse: result => reusedResults.add(result),
         }),
         // passport-bitbucket-oauth2 builds the redirect to the consent page.
@@ -144,11 +149,9 @@ export function createBitbucketAuthenticator(
     async refresh({ refreshToken }, ctx) {
       return ctx.reuse.refresh(
         refreshToken,
-        async () =>
-          ctx.toResult(
-            await withDeadline(ctx.timeoutMs, ({ signal }) =>
-              ctx.tokenEndpoint.refresh(refreshToken, signal),
-            ),
+        () =>
+          withDeadline(ctx.timeoutMs, ({ signal }) =>
+            ctx.tokenEndpoint.refresh(refreshToken, signal),
           ),
         // the token endpoint's invalid_grant: spent, expired or revoked
         error => isError(error) && error.name === 'AuthenticationError',

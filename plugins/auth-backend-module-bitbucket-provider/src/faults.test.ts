@@ -204,6 +204,28 @@ describe('Bitbucket faults', () => {
     expect(after.status).toBe(200);
   });
 
+  it('keeps the session when Bitbucket fails after it rotated the refresh token', async () => {
+    const first = await signIn();
+    // the token endpoint has answered, and spent the cookie's refresh token,
+    // when the profile calls fail (twice: the client tries a 5xx once more)
+    simulator.addFault({
+      path: '/2.0/user/emails',
+      kind: 'status',
+      status: 503,
+      times: 2,
+    });
+    const during = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(during.status).toBe(503);
+    const after = await refreshBackstageSession({
+      backendUrl: backend.backendUrl,
+      cookies: first.cookies,
+    });
+    expect(after.status).toBe(200);
+  });
+
   it('still answers 401 when Bitbucket revoked the session', async () => {
     const first = await signIn();
     simulator.revokeRefreshTokens('alice-bb');

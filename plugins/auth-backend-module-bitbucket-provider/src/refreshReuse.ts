@@ -21,17 +21,18 @@ type Entry<T> =
  * Bitbucket rotates refresh tokens on every use, and every Backstage tab
  * refreshes with the one cookie they share: without help, the first tab's
  * refresh kills the token the others are still sending, and they are signed
- * out. Like Auth0's reuse interval and Okta's grace period, the result of a
- * refresh is handed, for a short window, to whoever refreshes with the same
- * token: concurrent refreshes in one process share one request, and other
- * replicas find the result in the shared cache.
+ * out. Like Auth0's reuse interval and Okta's grace period, the tokens a
+ * refresh got are handed, for a short window, to whoever refreshes with the
+ * same token: concurrent refreshes in one process share one request, and other
+ * replicas, or a retry after a failure past the token endpoint, find the tokens
+ * in the shared cache.
  *
  * The cache never holds a usable token: the entry is keyed by a hash of the
  * old refresh token and encrypted with a key derived from it, so only a
  * holder of that (already spent) token can read it.
  */
-export class RefreshReuse<T extends object> {
-  readonly #inFlight = new Map<string, Promise<T>>();
+export class RefreshReuse<T extends object, R extends object = T> {
+  readonly #inFlight = new Map<string, Promise<R>>();
 
   constructor(
     private readonly options: {
@@ -39,8 +40,15 @@ export class RefreshReuse<T extends object> {
       windowMs: number;
       /** How long to wait for a replica that won the race */
       waitMs: number;
+      /**
+       * What a refresh makes of the tokens it got or was handed (default:
+       * the tokens). The window keeps the tokens, so a refresh that fails
+       * here after the token was spent can be tried again; concurrent
+       * refreshes in one process share one result.
+       */
+      use?: (tokens: T) => Promise<R>;
       /** Told of each result handed to a refresh that did not fetch it */
-      onReuse?: (result: T) => void;
+      onReuse?: (result: R) => void;
     },
   ) {}
 
@@ -52,9 +60,9 @@ export class RefreshReuse<T extends object> {
     refreshToken: string,
     refresh: () => Promise<T>,
     isSpent: (error: unknown) => boolean,
-  ): Promise<T> {
+  ): Promise<R> {
     if (this.options.windowMs <= 0) {
-      return refresh();
+      return this.#use(await refresh());
     }
     const keys = deriveKeys(refreshToken);
     const running = this.#inFlight.get(keys.id);
@@ -73,16 +81,16 @@ export class RefreshReuse<T extends object> {
     keys: Keys,
     refresh: () => Promise<T>,
     isSpent: (error: unknown) => boolean,
-  ): Promise<T> {
+  ): Promise<R> {
     const seen = await this.#read(keys);
     if (seen?.result !== undefined) {
-      return this.#reused(seen.result);
+      return this.#reused(await this.#use(seen.result));
     }
     if (seen?.refreshing) {
       // another replica is on it: its result is the one every tab needs
       const result = await this.#awaitResult(keys, this.options.waitMs);
       if (result !== undefined) {
-        return this.#reused(result);
+        return this.#reused(await this.#use(result));
       }
     }
     const attempt = randomBytes(8).toString('hex');
@@ -92,13 +100,12 @@ export class RefreshReuse<T extends object> {
       // marked at the same moment: the last mark refreshes, the others wait
       const result = await this.#awaitResult(keys, this.options.waitMs);
       if (result !== undefined) {
-        return this.#reused(result);
+        return this.#reused(await this.#use(result));
       }
     }
+    let tokens: T;
     try {
-      const result = await refresh();
-      await this.#write(keys, { result }, this.options.windowMs);
-      return result;
+      tokens = await refresh();
     } catch (error) {
       if (!isSpent(error)) {
         await this.options.cache?.delete(keys.id);
@@ -112,13 +119,19 @@ export class RefreshReuse<T extends object> {
         Math.min(this.options.waitMs, SPENT_WAIT_MS),
       );
       if (late !== undefined) {
-        return this.#reused(late);
+        return this.#reused(await this.#use(late));
       }
       throw error;
     }
+    await this.#write(keys, { result: tokens }, this.options.windowMs);
+    return this.#use(tokens);
   }
 
-  #reused(result: T): T {
+  #use(tokens: T): Promise<R> {
+    return this.options.use?.(tokens) ?? Promise.resolve(tokens as object as R);
+  }
+
+  #reused(result: R): R {
     this.options.onReuse?.(result);
     return result;
   }
