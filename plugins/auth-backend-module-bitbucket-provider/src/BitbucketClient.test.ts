@@ -180,6 +180,24 @@ describe('BitbucketClient', () => {
     },
   );
 
+  it("names the endpoint's permission when a 403 lists no required scopes", async () => {
+    const inner = answer([[email('alice@example.com', true, true)]]);
+    handler = (req, res) => {
+      if (new URL(req.url!, 'http://x').pathname === '/2.0/user') {
+        json(res, 403, {
+          type: 'error',
+          error: { message: 'm', detail: { required: [] } },
+        });
+      } else {
+        inner(req, res);
+      }
+    };
+    const error = await rejectionOf(fetchIdentity());
+    expect(error.message).toContain(
+      'needs the OAuth consumer permission "Account: Read" (scope account)',
+    );
+  });
+
   it.each([
     [
       '5xx',

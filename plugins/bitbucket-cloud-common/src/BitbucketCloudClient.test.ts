@@ -145,6 +145,24 @@ describe('BitbucketCloudClient', () => {
     );
   });
 
+  it("keeps what Bitbucket's answer says short in a message", async () => {
+    const long = 'x'.repeat(5000);
+    routes['/2.0/scopes'] = json(403, {
+      type: 'error',
+      error: { message: 'm', detail: { required: Array(100).fill(long) } },
+    });
+    routes['/2.0/enum'] = json(200, { permission: long });
+    routes['/2.0/busy'] = json(429, {}, { 'retry-after': long });
+    for (const [path, schema] of [
+      ['/scopes', z.unknown()],
+      ['/enum', z.object({ permission: z.enum(['owner', 'member']) })],
+      ['/busy', z.unknown()],
+    ] as const) {
+      const error = await rejection(get(path, schema));
+      expect(error.message.length).toBeLessThan(1000);
+    }
+  });
+
   it('answers undefined for a 404 where not found is an answer', async () => {
     routes['/2.0/user/workspaces/acme/permission'] = json(404, {
       type: 'error',

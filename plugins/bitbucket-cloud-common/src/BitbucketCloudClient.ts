@@ -201,7 +201,8 @@ export class BitbucketCloudClient {
       const path = [where, ...issue.path].filter(p => p !== undefined);
       throw bitbucketAnsweredUnexpectedly(
         describe(url),
-        `${path.join('.') || 'the answer'}: ${issue.message}`,
+        // zod quotes the value it got, which may be anything Bitbucket sent
+        `${path.join('.') || 'the answer'}: ${issue.message.slice(0, 200)}`,
       );
     }
     return parsed.data;
@@ -278,13 +279,17 @@ export class BitbucketCloudClient {
     }
     const error = apiErrorSchema.safeParse(body);
     const detail = error.success ? error.data.error.detail : undefined;
+    // a few short names, and none when the list is empty
+    const required = typeof detail === 'object' ? detail.required : undefined;
     const refusal = {
       request,
       status,
       message: error.success
         ? error.data.error.message?.slice(0, 200)
         : undefined,
-      requiredScopes: typeof detail === 'object' ? detail.required : undefined,
+      requiredScopes: required?.length
+        ? required.slice(0, 5).map(scope => scope.slice(0, 64))
+        : undefined,
     };
     return this.#options.onRefused?.(refusal) ?? defaultRefusalError(refusal);
   }

@@ -93,6 +93,21 @@ describe('BitbucketTokenEndpoint', () => {
     expect(error.message).not.toContain('s3cret');
   });
 
+  it('names the callback URL only where the grant carries one', async () => {
+    answer = { status: 400, body: { error: 'invalid_request' } };
+    const refused = (grant: Promise<unknown>) =>
+      grant.then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+    expect(await refused(endpoint().clientCredentials(signal()))).toBe(
+      'Bitbucket Cloud refused POST /site/oauth2/access_token (client_credentials) (invalid_request). Check the OAuth consumer of auth.providers.bitbucket.development.clientId; retrying will not help',
+    );
+    expect(
+      await refused(endpoint().exchangeCode('c', 'http://cb', signal())),
+    ).toContain('auth.providers.bitbucket.development.callbackUrl');
+  });
+
   it('takes a client-credentials answer without a refresh token', async () => {
     answer = { status: 200, body: { access_token: 'app', expires_in: 7200 } };
     await expect(endpoint().clientCredentials(signal())).resolves.toMatchObject(

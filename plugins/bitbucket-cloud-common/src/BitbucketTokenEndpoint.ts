@@ -192,8 +192,12 @@ export class BitbucketTokenEndpoint {
         `Bitbucket Cloud refused ${request} (${said}). The consumer of ${configKey}.clientId must be private: ${EDIT_CONSUMER}, tick "This is a private consumer" and save`,
       );
     }
+    const check =
+      grantType === 'authorization_code'
+        ? `the OAuth consumer's callback URL and ${configKey}.callbackUrl`
+        : `the OAuth consumer of ${configKey}.clientId`;
     return new NotAllowedError(
-      `Bitbucket Cloud refused ${request} (${said}). Check the OAuth consumer's callback URL and ${configKey}.callbackUrl; retrying will not help`,
+      `Bitbucket Cloud refused ${request} (${said}). Check ${check}; retrying will not help`,
     );
   }
 }

@@ -57,7 +57,7 @@ export function transientFailure(
     request,
     status === 429
       ? `is rate limited (HTTP 429, retry after ${
-          headers.get('retry-after') ?? 'an unstated time'
+          headers.get('retry-after')?.slice(0, 32) ?? 'an unstated time'
         })`
       : `answered HTTP ${status}`,
   );
