@@ -25,6 +25,15 @@ describe('readBitbucketProviderConfig', () => {
     });
   });
 
+  it.each(['authorizationUrl', 'tokenUrl', 'apiBaseUrl'])(
+    'refuses a %s that is not an http(s) URL, naming the key',
+    name => {
+      expect(() => read({ [name]: 'bitbucket.org/2.0' })).toThrow(
+        `auth.providers.bitbucket.development.${name} must be an http(s) URL, got "bitbucket.org/2.0"`,
+      );
+    },
+  );
+
   it('reads durations as milliseconds or as durations, and workspaces in lower case', () => {
     expect(
       read({

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { BITBUCKET_CLOUD_URLS } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { readBitbucketUrl } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** As Okta's default refresh-token grace period */
@@ -104,14 +104,9 @@ export function readBitbucketProviderConfig(
   return {
     clientId: readRequiredString(config, 'clientId', key),
     clientSecret: readRequiredString(config, 'clientSecret', key),
-    authorizationUrl:
-      config.getOptionalString('authorizationUrl') ??
-      BITBUCKET_CLOUD_URLS.authorizationUrl,
-    tokenUrl:
-      config.getOptionalString('tokenUrl') ?? BITBUCKET_CLOUD_URLS.tokenUrl,
-    apiBaseUrl: (
-      config.getOptionalString('apiBaseUrl') ?? BITBUCKET_CLOUD_URLS.apiBaseUrl
-    ).replace(/\/+$/, ''),
+    authorizationUrl: readBitbucketUrl(config, key, 'authorizationUrl'),
+    tokenUrl: readBitbucketUrl(config, key, 'tokenUrl'),
+    apiBaseUrl: readBitbucketUrl(config, key, 'apiBaseUrl').replace(/\/+$/, ''),
     timeoutMs:
       readMilliseconds(config, 'timeout', key, { allowZero: false }) ??
       DEFAULT_TIMEOUT_MS,

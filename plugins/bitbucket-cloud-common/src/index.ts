@@ -43,5 +43,5 @@ export {
   describeScopes,
 } from './errors';
 export type { BitbucketRefusal, BitbucketRefusalWording } from './errors';
-export { BITBUCKET_CLOUD_URLS } from './urls';
+export { BITBUCKET_CLOUD_URLS, readBitbucketUrl } from './urls';
 export { bitbucketMetricsServiceRef, recordBitbucketRequests } from './metrics';

@@ -3,7 +3,7 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { BITBUCKET_CLOUD_URLS } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { readBitbucketUrl } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { ownersGroupName, workspaceGroupName } from './entities';
 import { readRunLimits, RunLimits } from './runLimits';
 
@@ -57,8 +57,8 @@ export function readOrgProviderConfigs(config: Config): OrgProviderConfig[] {
       configKey: key,
       workspaces: workspaces.map(w => w.slug),
       credential: readCredential(c, key),
-      tokenUrl: readUrl(c, key, 'tokenUrl'),
-      apiBaseUrl: readUrl(c, key, 'apiBaseUrl'),
+      tokenUrl: readBitbucketUrl(c, key, 'tokenUrl'),
+      apiBaseUrl: readBitbucketUrl(c, key, 'apiBaseUrl'),
       schedule,
       limits: readRunLimits(c, key, schedule),
     };
@@ -125,13 +125,4 @@ function refuseSharedGroupNames(workspaces: ConfiguredWorkspace[]) {
       makers.set(group, maker);
     }
   }
-}
-
-function readUrl(c: Config, key: string, name: 'tokenUrl' | 'apiBaseUrl') {
-  const value = c.getOptionalString(name) ?? BITBUCKET_CLOUD_URLS[name];
-  if (!/^https?:\/\//.test(value) || !URL.canParse(value)) {
-    const got = JSON.stringify(value);
-    throw new Error(`${key}.${name} must be an http(s) URL, got ${got}`);
-  }
-  return value;
 }
