@@ -202,4 +202,25 @@ describe('bitbucketSignInResolvers', () => {
       });
     });
   });
+
+  it('says the catalog did not answer only when the catalog lookup failed', async () => {
+    const failing = (error: Error) => ({
+      ...fakeContext(catalog),
+      signInWithCatalogUser: async () => {
+        throw error;
+      },
+    });
+    const resolver = emailMatchingUserEntityProfileEmail();
+    const catalogDown = Object.assign(new Error('Request failed with 503'), {
+      name: 'ResponseError',
+    });
+    await expect(resolver(info({}), failing(catalogDown))).rejects.toThrow(
+      'The Backstage catalog did not answer (Request failed with 503)',
+    );
+    // e.g. issuing the Backstage token after the User was found
+    const signingFailed = new Error('no signing key');
+    await expect(resolver(info({}), failing(signingFailed))).rejects.toBe(
+      signingFailed,
+    );
+  });
 });

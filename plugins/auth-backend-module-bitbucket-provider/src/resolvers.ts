@@ -147,7 +147,16 @@ function catalogResolver<
               `more than one User entity has ${lookedFor}, so the user cannot be told apart; make it unique in the catalog`,
             );
           }
-          throw catalogUnavailable(error);
+          // The catalog client's words for a catalog that answered an error
+          // or could not be reached; anything else (issuing the token, an
+          // ownership resolver) is not the catalog's to answer for
+          if (
+            isError(error) &&
+            (error.name === 'ResponseError' || error.message === 'fetch failed')
+          ) {
+            throw catalogUnavailable(error);
+          }
+          throw error;
         }
       },
   });
