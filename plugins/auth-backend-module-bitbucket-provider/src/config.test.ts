@@ -106,4 +106,24 @@ describe('validateBitbucketProvidersConfig', () => {
       ),
     ]);
   });
+
+  it('stops start-up on a resolver name that is not one of the four', () => {
+    const config = new ConfigReader({
+      auth: {
+        providers: {
+          bitbucket: {
+            development: {
+              ...consumer,
+              signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityEmail' }] },
+            },
+          },
+        },
+      },
+    });
+    expect(() =>
+      validateBitbucketProvidersConfig(config, mockServices.logger.mock()),
+    ).toThrow(
+      "auth.providers.bitbucket.development.signIn.resolvers[0].resolver 'emailMatchingUserEntityEmail' is not a Bitbucket sign-in resolver; use one of emailMatchingUserEntityProfileEmail, emailLocalPartMatchingUserEntityName, userIdMatchingUserEntityAnnotation, usernameMatchingUserEntityAnnotation",
+    );
+  });
 });

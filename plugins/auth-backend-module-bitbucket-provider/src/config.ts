@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
 import { readBitbucketUrl } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import { bitbucketSignInResolvers } from './resolvers';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** As Okta's default refresh-token grace period */
@@ -53,14 +54,23 @@ export function validateBitbucketProvidersConfig(
   for (const env of providers?.keys() ?? []) {
     const envConfig = providers!.getConfig(env);
     readBitbucketProviderConfig(envConfig, env);
-    warnAboutRiskyResolvers(envConfig, logger);
+    checkResolvers(envConfig, `auth.providers.bitbucket.${env}`, logger);
   }
 }
 
-function warnAboutRiskyResolvers(config: Config, logger: LoggerService) {
-  for (const resolver of config.getOptionalConfigArray('signIn.resolvers') ??
-    []) {
+/** The auth plugin would only skip the provider over an unknown name, outside production */
+function checkResolvers(config: Config, key: string, logger: LoggerService) {
+  const known = Object.keys(bitbucketSignInResolvers);
+  const resolvers = config.getOptionalConfigArray('signIn.resolvers') ?? [];
+  for (const [index, resolver] of resolvers.entries()) {
     const name = resolver.getString('resolver');
+    if (!known.includes(name)) {
+      throw new Error(
+        `${key}.signIn.resolvers[${index}].resolver '${name}' is not a Bitbucket sign-in resolver; use one of ${known.join(
+          ', ',
+        )}`,
+      );
+    }
     if (
       name === 'emailLocalPartMatchingUserEntityName' &&
       !resolver.has('allowedDomains')
