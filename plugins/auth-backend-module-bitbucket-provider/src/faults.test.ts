@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import {
   BitbucketSimulator,
   Fault,
@@ -51,6 +52,8 @@ const paths: Array<[string, string]> = [
 ];
 
 describe('Bitbucket faults', () => {
+  const logger = mockServices.logger.mock();
+  const warnings = () => logger.warn.mock.calls.map(([message]) => message);
   let simulator: BitbucketSimulator;
   let backend: Awaited<ReturnType<typeof startAuthBackend>>;
 
@@ -66,6 +69,7 @@ describe('Bitbucket faults', () => {
       simulator,
       consumer,
       entities: aliceByEmail.entities,
+      extraFeatures: [logger.factory],
       providerConfig: {
         timeout: TIMEOUT_MS,
         signIn: aliceByEmail.signIn,
@@ -78,7 +82,10 @@ describe('Bitbucket faults', () => {
     await simulator.stop();
   });
 
-  afterEach(() => simulator.clearFaults());
+  afterEach(() => {
+    simulator.clearFaults();
+    logger.warn.mockClear();
+  });
 
   describe.each(paths)('on %s', (path, request) => {
     it.each(faults)(
@@ -97,6 +104,10 @@ describe('Bitbucket faults', () => {
         );
         expect(failed.error?.message).toMatch(reason);
         expect(failed.body).not.toContain(consumer.secret);
+        // the popup is the engineer's; the admin finds the same words in the log
+        expect(warnings()).toEqual([
+          `Bitbucket sign-in failed: ${failed.error?.message}`,
+        ]);
 
         simulator.clearFaults();
         simulator.resetRequestCounts();
@@ -182,6 +193,12 @@ describe('Bitbucket faults', () => {
       .find(c => c.startsWith('bitbucket-refresh-token='))!
       .split('=')[1];
     expect(refreshed.text).not.toContain(decodeURIComponent(refreshToken));
+    expect(warnings()).toEqual([
+      expect.stringMatching(
+        /^Bitbucket session refresh failed: Bitbucket Cloud failed: POST \/site\/oauth2\/access_token \(refresh_token\) answered HTTP 502/,
+      ),
+    ]);
+    expect(warnings().join()).not.toContain(decodeURIComponent(refreshToken));
   });
 
   it('keeps the session through an outage: the same cookie refreshes once Bitbucket is back', async () => {

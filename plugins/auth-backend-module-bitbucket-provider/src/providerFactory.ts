@@ -22,6 +22,7 @@ import {
   bitbucketOutcome,
   resolverOutcome,
   signInCounter,
+  SignInOutcome,
   withOutcome,
 } from './metrics';
 import { bitbucketSignInResolvers, catalogUnavailable } from './resolvers';
@@ -84,6 +85,7 @@ export function createBitbucketProviderFactory(
   const framework = createOAuthProviderFactory<BitbucketIdentity>({
     authenticator: observedAuthenticator(
       options.authenticator ?? createBitbucketAuthenticator({ logger }),
+      logger,
     ),
     signInResolver: options.signInResolver && observed(options.signInResolver),
     signInResolverFactories: factories,
@@ -127,13 +129,28 @@ export function createBitbucketProviderFactory(
   };
 }
 
-/** Notes in the request's pass whether asking Bitbucket worked, and why not */
+/** What the admin must act on; the rest is the engineer's to retry, or routine */
+const LOGGED_OUTCOMES: SignInOutcome[] = [
+  'bitbucket_unavailable',
+  'endpoint_removed',
+  'consumer_rejected',
+  'error',
+];
+
+/**
+ * Notes in the request's pass whether asking Bitbucket worked, and why not.
+ * The framework posts a failed sign-in to the popup without logging it, so
+ * failures an admin must act on are logged here, in the words the engineer
+ * saw (which never carry a token, a code or the secret).
+ */
 function observedAuthenticator(
   authenticator: OAuthAuthenticator<unknown, BitbucketIdentity>,
+  logger?: LoggerService,
 ): OAuthAuthenticator<unknown, BitbucketIdentity> {
   const observe =
     <I extends { req: object }, C, R extends object>(
       step: (input: I, ctx: C) => Promise<R>,
+      what: string,
     ) =>
     async (input: I, ctx: C): Promise<R> => {
       const pass = passOf(input.req);
@@ -146,14 +163,19 @@ function observedAuthenticator(
         linkPass(result, pass);
         return result;
       } catch (error) {
-        pass?.noteFailure(bitbucketOutcome(error));
+        const outcome = bitbucketOutcome(error);
+        pass?.noteFailure(outcome);
+        if (LOGGED_OUTCOMES.includes(outcome)) {
+          const said = isError(error) ? error.message : String(error);
+          logger?.warn(`Bitbucket ${what} failed: ${said}`);
+        }
         throw error;
       }
     };
   return {
     ...authenticator,
-    authenticate: observe(authenticator.authenticate),
-    refresh: observe(authenticator.refresh),
+    authenticate: observe(authenticator.authenticate, 'sign-in'),
+    refresh: observe(authenticator.refresh, 'session refresh'),
   };
 }
 
