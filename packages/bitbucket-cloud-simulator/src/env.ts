@@ -32,7 +32,7 @@ function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
  * - `BITBUCKET_SIMULATOR_CLIENT_ID`, `BITBUCKET_SIMULATOR_CLIENT_SECRET`,
  *   `BITBUCKET_SIMULATOR_CALLBACK_URL`, `BITBUCKET_SIMULATOR_SCOPES`
  *   (comma or space separated): the one OAuth consumer, default {@link demoConsumer}
- *   (private, owned by alice-bb)
+ *   (private, added in the acme workspace)
  * - `BITBUCKET_SIMULATOR_LATENCY_MS`, `BITBUCKET_SIMULATOR_ACCESS_TOKEN_TTL_SECONDS`
  */
 export function simulatorOptionsFromEnv(
