@@ -8,6 +8,7 @@ import {
   bitbucketWorkspacePermissionSchema,
   describeRefusal,
   describeScopes,
+  EDIT_OAUTH_CONSUMER,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { withDeadline } from './deadline';
 import { BitbucketIdentity, toBitbucketIdentity } from './identity';
@@ -105,6 +106,6 @@ function wordRefusal(refusal: BitbucketRefusal): Error | undefined {
     refusal.requiredScopes ?? [SCOPE_OF_ENDPOINT[endpoint] ?? 'account'],
   );
   return new NotAllowedError(
-    `${what}. The OAuth consumer needs the ${needed}: in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit, tick it, save, then sign in again`,
+    `${what}. The OAuth consumer needs the ${needed}: ${EDIT_OAUTH_CONSUMER}, tick it, save, then sign in again`,
   );
 }

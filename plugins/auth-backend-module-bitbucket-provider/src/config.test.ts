@@ -34,6 +34,12 @@ describe('readBitbucketProviderConfig', () => {
     },
   );
 
+  it('refuses a workspace that is not a slug, naming the key', () => {
+    expect(() => read({ workspaces: ['acme', 'bitbucket.org/acme'] })).toThrow(
+      'auth.providers.bitbucket.development.workspaces[1] must be a workspace slug as in https://bitbucket.org/<slug>',
+    );
+  });
+
   it('reads durations as milliseconds or as durations, and workspaces in lower case', () => {
     expect(
       read({
@@ -114,7 +120,9 @@ describe('validateBitbucketProvidersConfig', () => {
           bitbucket: {
             development: {
               ...consumer,
-              signIn: { resolvers: [{ resolver: 'emailMatchingUserEntityEmail' }] },
+              signIn: {
+                resolvers: [{ resolver: 'emailMatchingUserEntityEmail' }],
+              },
             },
           },
         },

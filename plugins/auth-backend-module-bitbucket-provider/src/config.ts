@@ -1,7 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { durationToMilliseconds } from '@backstage/types';
-import { readBitbucketUrl } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import {
+  assertWorkspaceSlug,
+  readBitbucketUrl,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { bitbucketSignInResolvers } from './resolvers';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -147,7 +150,11 @@ function readWorkspaces(config: Config, key: string): string[] | undefined {
       `${key}.workspaces is empty; list at least one workspace slug, or remove the key to allow every Bitbucket user`,
     );
   }
-  return workspaces?.map(slug => slug.toLowerCase());
+  return workspaces?.map((slug, index) => {
+    const lowerCase = slug.toLowerCase();
+    assertWorkspaceSlug(lowerCase, `${key}.workspaces[${index}]`);
+    return lowerCase;
+  });
 }
 
 function readMilliseconds(

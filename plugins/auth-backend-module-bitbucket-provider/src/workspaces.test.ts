@@ -7,7 +7,11 @@ import {
   userEntity,
   testConsumer,
 } from './__testUtils__/startAuthBackend';
-import { getBitbucketWorkspaces } from './workspaces';
+import { mockServices } from '@backstage/backend-test-utils';
+import {
+  assertMemberOfAllowedWorkspace,
+  getBitbucketWorkspaces,
+} from './workspaces';
 import {
   refreshBackstageSession,
   signInThroughBackstage,
@@ -225,6 +229,30 @@ describe('getBitbucketWorkspaces', () => {
   it('says how to turn fetching on instead of pretending there are none', () => {
     expect(() => getBitbucketWorkspaces(result(undefined))).toThrow(
       /set auth\.providers\.bitbucket\.<environment>\.workspaces$/,
+    );
+  });
+});
+
+describe('assertMemberOfAllowedWorkspace', () => {
+  it('tells the admin which slugs were checked, and the user none of them', () => {
+    const logger = mockServices.logger.mock();
+    const identity = {
+      uuid: '{u}',
+      accountId: 'a',
+      username: 'grace-bb',
+      displayName: 'Grace',
+      confirmedEmails: [],
+      workspaces: [],
+    };
+    expect(() =>
+      assertMemberOfAllowedWorkspace(identity, ['acme', 'acme-lab'], logger),
+    ).toThrow(
+      /^Bitbucket user grace-bb is not a member of an allowed workspace$/,
+    );
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'auth.providers.bitbucket.<environment>.workspaces (acme, acme-lab)',
+      ),
     );
   });
 });

@@ -41,7 +41,11 @@ export function assertMemberOfAllowedWorkspace(
   }
   const user = describeUser(identity);
   logger?.info(
-    `Bitbucket user ${user} ${identity.uuid} was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces`,
+    `Bitbucket user ${user} ${
+      identity.uuid
+    } was refused: a member of none of the workspaces in auth.providers.bitbucket.<environment>.workspaces (${allowedSlugs.join(
+      ', ',
+    )})`,
   );
   throw withOutcome(
     new NotAllowedError(

@@ -1,7 +1,7 @@
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import { oauthErrorSchema, tokenAnswerSchema } from './answers';
 import { BitbucketRequestOutcome } from './BitbucketCloudClient';
-import { bitbucketAnsweredUnexpectedly } from './errors';
+import { bitbucketAnsweredUnexpectedly, EDIT_OAUTH_CONSUMER } from './errors';
 import { readJson } from './readJson';
 import { requestFailure, transientFailure } from './requestFailure';
 import { BITBUCKET_CLOUD_URLS } from './urls';
@@ -44,9 +44,6 @@ export interface BitbucketTokenEndpointOptions {
 
 /** A token answer is well under 4 KiB */
 const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
-
-const EDIT_CONSUMER =
-  'in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit';
 
 /**
  * Bitbucket's OAuth token endpoint, client authenticated with HTTP Basic.
@@ -189,7 +186,7 @@ export class BitbucketTokenEndpoint {
     }
     if (error === 'unauthorized_client' && grantType === 'client_credentials') {
       return new NotAllowedError(
-        `Bitbucket Cloud refused ${request} (${said}). The consumer of ${configKey}.clientId must be private: ${EDIT_CONSUMER}, tick "This is a private consumer" and save`,
+        `Bitbucket Cloud refused ${request} (${said}). The consumer of ${configKey}.clientId must be private: ${EDIT_OAUTH_CONSUMER}, tick "This is a private consumer" and save`,
       );
     }
     const check =

@@ -57,6 +57,10 @@ export function bitbucketAnsweredUnexpectedly(
   );
 }
 
+/** Where a workspace admin changes an OAuth consumer, for messages that say what to tick @public */
+export const EDIT_OAUTH_CONSUMER =
+  'in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit';
+
 /** What a refusal says, e.g. `Bitbucket Cloud refused GET /2.0/user (HTTP 403: …)` @public */
 export function describeRefusal(refusal: BitbucketRefusal): string {
   return `Bitbucket Cloud refused ${refusal.request} (HTTP ${refusal.status}${

@@ -40,8 +40,10 @@ export type {
 export {
   bitbucketUnavailable,
   describeRefusal,
+  EDIT_OAUTH_CONSUMER,
   describeScopes,
 } from './errors';
 export type { BitbucketRefusal, BitbucketRefusalWording } from './errors';
 export { BITBUCKET_CLOUD_URLS, readBitbucketUrl } from './urls';
+export { assertWorkspaceSlug } from './workspaceSlug';
 export { bitbucketMetricsServiceRef, recordBitbucketRequests } from './metrics';

@@ -15,6 +15,7 @@ import {
   bitbucketWorkspaceMemberSchema,
   describeRefusal,
   describeScopes,
+  EDIT_OAUTH_CONSUMER,
 } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { OrgCredential } from './config';
 
@@ -44,9 +45,6 @@ const memberSchema = bitbucketWorkspaceMemberSchema.refine(
 
 /** Renew a little early, so a token does not expire between check and use */
 const TOKEN_RENEWAL_MARGIN_MS = 60_000;
-
-const EDIT_CONSUMER =
-  'in Bitbucket open Workspace settings > OAuth consumers > your consumer > Edit';
 
 const API_TOKEN_STEPS =
   'create an API token with scopes (Atlassian account settings > Security > API tokens > Create API token with scopes, app Bitbucket) with read:workspace:bitbucket and read:user:bitbucket, as an account that is a member of the workspace';
@@ -157,7 +155,7 @@ export class BitbucketOrgClient {
         const consumerLacks = named
           ? `needs the ${describeScopes(
               scopes,
-            )}: ${EDIT_CONSUMER}, tick it and save`
+            )}: ${EDIT_OAUTH_CONSUMER}, tick it and save`
           : 'acts as an app user that may not read this list of the workspace';
         return new NotAllowedError(
           byApiToken

@@ -3,7 +3,10 @@ import {
   SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { readBitbucketUrl } from '@bitbucket-signin/plugin-bitbucket-cloud-common';
+import {
+  assertWorkspaceSlug,
+  readBitbucketUrl,
+} from '@bitbucket-signin/plugin-bitbucket-cloud-common';
 import { ownersGroupName, workspaceGroupName } from './entities';
 import { readRunLimits, RunLimits } from './runLimits';
 
@@ -13,9 +16,6 @@ const DEFAULT_SCHEDULE: SchedulerServiceTaskScheduleDefinition = {
   frequency: { minutes: 30 },
   timeout: { minutes: 3 },
 };
-
-/** Bitbucket's workspace slugs: lowercase letters, digits, `-`, `_` and `.` */
-const WORKSPACE_SLUG = /^[a-z0-9][a-z0-9_.-]*$/;
 
 /** A private OAuth consumer (client-credentials grant), or an Atlassian API token (HTTP Basic) */
 export type OrgCredential =
@@ -81,12 +81,8 @@ function readWorkspaces(c: Config, key: string): ConfiguredWorkspace[] {
   const workspaces = list
     ? list.map((slug, i) => ({ slug, key: `${key}.workspaces[${i}]` }))
     : [{ slug: one!, key: `${key}.workspace` }];
-  const wrong = workspaces.find(({ slug }) => !WORKSPACE_SLUG.test(slug));
-  if (wrong) {
-    const got = JSON.stringify(wrong.slug);
-    throw new Error(
-      `${wrong.key} must be a workspace slug as in https://bitbucket.org/<slug> (lowercase letters, digits, '-', '_', '.'), got ${got}`,
-    );
+  for (const { slug, key: slugKey } of workspaces) {
+    assertWorkspaceSlug(slug, slugKey);
   }
   return workspaces;
 }
