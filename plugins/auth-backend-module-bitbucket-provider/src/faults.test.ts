@@ -201,47 +201,29 @@ describe('Bitbucket faults', () => {
     expect(warnings().join()).not.toContain(decodeURIComponent(refreshToken));
   });
 
-  it('keeps the session through an outage: the same cookie refreshes once Bitbucket is back', async () => {
-    const first = await signIn();
-    simulator.addFault({
-      path: '/site/oauth2/access_token',
-      kind: 'status',
-      status: 503,
-      times: 1,
-    });
-    const during = await refreshBackstageSession({
-      backendUrl: backend.backendUrl,
-      cookies: first.cookies,
-    });
-    expect(during.status).toBe(503);
-    const after = await refreshBackstageSession({
-      backendUrl: backend.backendUrl,
-      cookies: first.cookies,
-    });
-    expect(after.status).toBe(200);
-  });
-
-  it('keeps the session when Bitbucket fails after it rotated the refresh token', async () => {
-    const first = await signIn();
-    // the token endpoint has answered, and spent the cookie's refresh token,
-    // when the profile calls fail (twice: the client tries a 5xx once more)
-    simulator.addFault({
-      path: '/2.0/user/emails',
-      kind: 'status',
-      status: 503,
-      times: 2,
-    });
-    const during = await refreshBackstageSession({
-      backendUrl: backend.backendUrl,
-      cookies: first.cookies,
-    });
-    expect(during.status).toBe(503);
-    const after = await refreshBackstageSession({
-      backendUrl: backend.backendUrl,
-      cookies: first.cookies,
-    });
-    expect(after.status).toBe(200);
-  });
+  it.each([
+    // before the token endpoint answers: the cookie's token is still good
+    ['the token endpoint', '/site/oauth2/access_token', 1],
+    // after it rotated the token: the reuse window keeps the new one (the
+    // client tries a 5xx once more, hence two)
+    ['the profile calls', '/2.0/user/emails', 2],
+  ])(
+    'keeps the session through an outage of %s: the same cookie refreshes once Bitbucket is back',
+    async (_, path, times) => {
+      const first = await signIn();
+      simulator.addFault({ path, kind: 'status', status: 503, times });
+      const during = await refreshBackstageSession({
+        backendUrl: backend.backendUrl,
+        cookies: first.cookies,
+      });
+      expect(during.status).toBe(503);
+      const after = await refreshBackstageSession({
+        backendUrl: backend.backendUrl,
+        cookies: first.cookies,
+      });
+      expect(after.status).toBe(200);
+    },
+  );
 
   it('still answers 401 when Bitbucket revoked the session', async () => {
     const first = await signIn();
